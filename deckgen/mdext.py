@@ -1,0 +1,245 @@
+"""Python-Markdown extension: deckgen's syntax on top of standard Markdown.
+
+Three stages, each a Python-Markdown processor with one job:
+
+- `FencePreprocessor` lifts fenced blocks (```` ``` ```` / ``~~~``, info string ``chart`` or a
+  language) out of the text before raw HTML is stashed, keeping their exact source line, and
+  leaves a placeholder that `FenceBlockProcessor` turns into a ``<fence>`` element. (The stock
+  ``fenced_code`` extension stores rendered HTML strings, which a deck cannot use.)
+- `DivProcessor` parses pandoc-style fenced divs (``::: notes``, ``::: deck``,
+  ``::: newsletter`` ... ``:::``) into ``<div class="...">`` elements.
+- `LineTracker` notes the source line of every top-level block on its element
+  (``data-line``), so errors and warnings can say ``path:line``.
+
+Problems are collected in `DeckgenMarkdown.problems` as (line, message) pairs.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+
+from markdown import Extension, Markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.preprocessors import Preprocessor
+
+DIV_NAMES = ("notes", "deck", "newsletter")
+FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
+DIV_OPEN = re.compile(r"^:{3,}[ \t]*(?:\{[ \t]*\.?(?P<braced>[\w-]+)[ \t]*\}|(?P<name>[\w-]+))[ \t]*$")
+DIV_CLOSE = re.compile(r"^:{3,}[ \t]*$")
+PLACEHOLDER = "\x02deckgen-fence:{}\x03"
+PLACEHOLDER_RE = re.compile(r"^\x02deckgen-fence:(\d+)\x03$")
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    info: str  # the info string: "chart", "python", "" ...
+    text: str
+    line: int  # line of the opening fence in the Markdown body (1-based)
+
+
+class FencePreprocessor(Preprocessor):
+    def __init__(self, md: Markdown, ext: DeckgenMarkdown):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            m = FENCE_OPEN.match(lines[i])
+            if not m or (m.group("fence")[0] == "`" and "`" in m.group("info")):
+                out.append(lines[i])
+                i += 1
+                continue
+            fence = m.group("fence")
+            close = re.compile(rf"^{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+            j = i + 1
+            while j < len(lines) and not close.match(lines[j]):
+                j += 1
+            if j >= len(lines):
+                self.ext.problem(
+                    i + 1,
+                    f"unclosed code block: the fence {fence} opened here has no closing "
+                    f"{fence} line; add one after the block",
+                )
+                j = len(lines) - 1
+            self.ext.fences.append(Fence(m.group("info").strip(), "\n".join(lines[i + 1 : j]), i + 1))
+            # Keep the line count where possible and isolate the placeholder as its own block.
+            span = j - i + 1
+            replacement = ["", PLACEHOLDER.format(len(self.ext.fences) - 1), ""]
+            out.extend(replacement + [""] * max(0, span - len(replacement)))
+            i = j + 1
+        return out
+
+
+class FenceBlockProcessor(BlockProcessor):
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return PLACEHOLDER_RE.match(block.strip()) is not None
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        m = PLACEHOLDER_RE.match(blocks.pop(0).strip())
+        assert m is not None
+        etree.SubElement(parent, "fence", {"index": m.group(1)})
+
+
+class DivProcessor(BlockProcessor):
+    """``::: name`` ... ``:::`` (pandoc's fenced divs), nestable."""
+
+    def __init__(self, parser, ext: DeckgenMarkdown):
+        super().__init__(parser)
+        self.ext = ext
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return any(DIV_OPEN.match(line) for line in block.split("\n"))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        block = blocks.pop(0)
+        lines = block.split("\n")
+        start = next(k for k, line in enumerate(lines) if DIV_OPEN.match(line))
+        if start:
+            # Text before the opening line belongs to the enclosing flow.
+            self.parser.parseBlocks(parent, ["\n".join(lines[:start])])
+        line_no = self.ext.tracker.line_of(lines[start], default=self.ext.tracker.current)
+        m = DIV_OPEN.match(lines[start])
+        assert m is not None
+        name = (m.group("braced") or m.group("name")).lower()
+        # Collect lines up to the matching close, across blank-line separated blocks.
+        rest = lines[start + 1 :]
+        body: list[str] = []
+        depth = 1
+        while True:
+            while rest:
+                line = rest.pop(0)
+                if DIV_OPEN.match(line):
+                    depth += 1
+                elif DIV_CLOSE.match(line):
+                    depth -= 1
+                    if depth == 0:
+                        break
+                body.append(line)
+            if depth == 0 or not blocks:
+                break
+            body.append("")  # the blank line that separated the blocks
+            rest = blocks.pop(0).split("\n")
+        if depth:
+            self.ext.problem(
+                line_no,
+                f"unclosed block: '::: {name}' opened here has no closing ':::' line; "
+                "add ':::' alone on a line where the block ends",
+            )
+        if rest:
+            blocks.insert(0, "\n".join(rest))
+        if name not in DIV_NAMES:
+            from .errors import did_you_mean
+
+            self.ext.problem(
+                line_no,
+                f"unknown block '::: {name}'{did_you_mean(name, DIV_NAMES)}; "
+                f"use one of: {', '.join('::: ' + n for n in DIV_NAMES)}",
+            )
+        div = etree.SubElement(parent, "div", {"class": name, "data-line": str(line_no)})
+        self.parser.parseChunk(div, "\n".join(body))
+
+
+class LineTracker(BlockProcessor):
+    """Records the source line of each top-level block; never consumes anything.
+
+    Python-Markdown does not track lines, so the line of a block is found by looking for
+    its first line in the source, moving forward only. Elements the parser attaches to the
+    root while a block is processed get that block's line.
+    """
+
+    def __init__(self, parser, source_lines: list[str]):
+        super().__init__(parser)
+        self.source = [line.expandtabs(4).rstrip() for line in source_lines]
+        self.cursor = 0
+        self.current = 1
+        self.tagged = 0
+
+    def line_of(self, text: str, default: int) -> int:
+        """Line (1-based) of the next source line equal to `text`, from the cursor on."""
+        wanted = text.expandtabs(4).rstrip()
+        for k in range(self.cursor, len(self.source)):
+            if self.source[k] == wanted:
+                return k + 1
+        return default
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return parent is self.parser.root
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        self.tag(parent)
+        first = next((line for line in blocks[0].split("\n") if line.strip()), "")
+        if first and not PLACEHOLDER_RE.match(first.strip()) and not first.startswith("\x02"):
+            found = self.line_of(first, default=0)
+            if found:
+                self.current = found
+                self.cursor = found  # not +1: a split block is seen again from its first line
+        return False  # let the real processors handle the block
+
+    def tag(self, root: etree.Element) -> None:
+        for child in list(root)[self.tagged :]:
+            child.attrib.setdefault("data-line", str(self.current))
+        self.tagged = len(root)
+
+
+class DeckgenMarkdown(Extension):
+    """Registers deckgen's processors on a fresh `Markdown` instance (one per file)."""
+
+    def __init__(self, source_lines: list[str]):
+        super().__init__()
+        self.source_lines = source_lines
+        self.fences: list[Fence] = []
+        self.problems: list[tuple[int, str]] = []
+        self.tracker: LineTracker
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append((line, message))
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
+        # After normalize_whitespace (30), before raw HTML is stashed (html_block, 20).
+        md.preprocessors.register(FencePreprocessor(md, self), "deckgen_fence", 29)
+        self.tracker = LineTracker(md.parser, self.source_lines)
+        md.parser.blockprocessors.register(self.tracker, "deckgen_lines", 1000)
+        md.parser.blockprocessors.register(FenceBlockProcessor(md.parser), "deckgen_fence", 110)
+        md.parser.blockprocessors.register(DivProcessor(md.parser, self), "deckgen_div", 105)
+
+
+def parse(source_lines: list[str], lang: str) -> tuple[etree.Element, Markdown, DeckgenMarkdown]:
+    """Parse Markdown lines into Python-Markdown's element tree (inline patterns applied).
+
+    Returns the root, the `Markdown` instance (for its HTML stash) and the extension (for
+    fences and problems). This is `Markdown.convert()` without the final serialisation to
+    HTML: deckgen builds its model from the tree, never from HTML strings.
+    """
+    ext = DeckgenMarkdown(source_lines)
+    md = Markdown(
+        extensions=["tables", "sane_lists", "smarty", ext],
+        extension_configs={"smarty": {"substitutions": _quotes(lang)}},
+    )
+    lines = list(source_lines)
+    for prep in md.preprocessors:
+        lines = prep.run(lines)
+    root = md.parser.parseDocument(lines).getroot()
+    ext.tracker.tag(root)
+    prettify = md.treeprocessors["prettify"] if "prettify" in md.treeprocessors else None
+    for treeprocessor in md.treeprocessors:
+        if treeprocessor is prettify:
+            continue  # whitespace for pretty HTML output is of no use to the model
+        new_root = treeprocessor.run(root)
+        if new_root is not None:
+            root = new_root
+    return root, md, ext
+
+
+def _quotes(lang: str) -> dict[str, str]:
+    """Smarty's quote substitutions for the document's language."""
+    primary = lang.split("-")[0].lower()
+    if primary == "fr":
+        # French guillemets; the typography transform adds the no-break spaces inside.
+        return {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"}
+    if primary == "de":
+        return {"left-double-quote": "&bdquo;", "right-double-quote": "&ldquo;"}
+    return {}
