@@ -1,0 +1,134 @@
+"""Language-aware typography, applied once to the model so every output shows the same text.
+
+French (``lang: fr*``): a no-break space before ``:`` and inside « », a narrow no-break space
+before ``; ! ?`` and between a number and ``%``, so that a line never starts with punctuation
+and « 50 % » never breaks. Ordinary spaces the author typed there are replaced; missing ones
+are added. Code, URLs and times such as 10:30 are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import replace
+
+from .model import Document, Inline, Run, map_inlines
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+SPACES = (" ", NBSP, NNBSP)
+# A character after which French punctuation needs its space: end of a word or a closing sign.
+WORDISH_END = set(")]»\"'’…*%")
+# What may follow ':', ';', '!' or '?' for it to be punctuation (not part of a URL or a time).
+AFTER_PUNCT = set(" \n\t" + NBSP + NNBSP + ")]»\"'’,.;:!?…")
+
+
+def is_french(lang: str) -> bool:
+    return lang.split("-")[0].lower() == "fr"
+
+
+def apply(doc: Document) -> Document:
+    """The document with the typography of its language."""
+    if not is_french(doc.meta.lang):
+        return doc
+    meta = doc.meta
+    meta = replace(
+        meta,
+        title=french_text(meta.title),
+        subtitle=french_text(meta.subtitle),
+        subject=french_text(meta.subject),
+        preheader=french_text(meta.preheader),
+    )
+    return replace(map_inlines(doc, french_inline), meta=meta)
+
+
+def french_text(text: str) -> str:
+    runs = french_inline((Run(text),))
+    return "".join(r.text for r in runs)
+
+
+def french_inline(runs: Inline) -> Inline:
+    """French spacing across a run sequence (punctuation may follow a bold word)."""
+    if not runs:
+        return runs
+    chars: list[str] = []
+    owners: list[int] = []
+    text = "".join(r.text for r in runs)
+    source_owner = [k for k, r in enumerate(runs) for _ in r.text]
+    protected = [runs[k].code for k in source_owner]
+
+    def prev_char() -> str:
+        return chars[-1] if chars else ""
+
+    for i, ch in enumerate(text):
+        owner = source_owner[i]
+        if protected[i]:
+            chars.append(ch)
+            owners.append(owner)
+            continue
+        nxt = text[i + 1] if i + 1 < len(text) else " "
+        if ch in ":;!?" and (nxt in AFTER_PUNCT):
+            space = NBSP if ch == ":" else NNBSP
+            prev = prev_char()
+            if prev in SPACES and chars and not protected_at(owners, runs):
+                chars[-1] = space
+            elif prev and (prev.isalnum() or prev in WORDISH_END) and not (ch in "!?" and prev in "!?"):
+                chars.append(space)
+                owners.append(owner)
+        elif ch == "»":
+            prev = prev_char()
+            if prev in SPACES and chars:
+                chars[-1] = NBSP
+            elif prev and prev not in "«\n":
+                chars.append(NBSP)
+                owners.append(owner)
+        elif ch == "%":
+            # "50 %": keep the number and its sign together.
+            if prev_char() in (" ", NBSP) and len(chars) > 1 and chars[-2].isdigit():
+                chars[-1] = NNBSP
+        chars.append(ch)
+        owners.append(owner)
+        if ch == "«":
+            if nxt in SPACES:
+                continue  # handled below: the typed space is replaced
+            if nxt not in "\n»":
+                chars.append(NBSP)
+                owners.append(owner)
+    # Replace the space typed after « by a no-break space (second pass keeps the loop simple).
+    out = "".join(chars)
+    out = out.replace("« ", "«" + NBSP).replace("«" + NNBSP, "«" + NBSP)
+    if len(out) != len(owners):  # replacements above keep the length
+        raise AssertionError("typography changed the text length unexpectedly")
+    pieces: dict[int, list[str]] = {}
+    for ch, owner in zip(out, owners, strict=True):
+        pieces.setdefault(owner, []).append(ch)
+    return tuple(
+        replace(run, text="".join(pieces.get(k, []))) for k, run in enumerate(runs) if pieces.get(k)
+    )
+
+
+def protected_at(owners: list[int], runs: Inline) -> bool:
+    """Whether the last output character belongs to a code run (never modified)."""
+    return bool(owners) and runs[owners[-1]].code
+
+
+MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+}
+
+
+def format_date(value: _dt.date | str | None, lang: str) -> str:
+    """A front matter date as people write it in the document's language."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    months = MONTHS.get(lang.split("-")[0].lower())
+    if months is None:
+        return value.isoformat()
+    if lang.startswith("fr"):
+        day = "1er" if value.day == 1 else str(value.day)
+        return f"{day} {months[value.month - 1]} {value.year}"
+    return f"{months[value.month - 1]} {value.day}, {value.year}"
