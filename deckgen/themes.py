@@ -1,0 +1,385 @@
+"""Themes: ``themes/<name>/theme.toml`` -> a typed, validated `Theme`, loaded once per build.
+
+A theme folder holds ``theme.toml``, optionally ``template.pptx`` (the PowerPoint masters and
+layouts slides are built on) and ``assets/`` (font files for measuring text, logos). A theme
+without its own template uses the default theme's. Everything a renderer needs from disk
+(template bytes, font files) is read here, so renderers never touch files.
+
+Themes are looked up in the project's ``themes/`` folder first, then among the themes
+shipped with deckgen.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Collector, Diagnostic, InputError, did_you_mean
+
+HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
+SLIDE_KINDS = ("title", "section", "content", "two-content", "quote", "chart")
+FONT_STYLES = ("regular", "bold", "italic", "bold_italic")
+
+
+@dataclass(frozen=True, slots=True)
+class Colors:
+    """Hex colours without '#', as python-pptx and CSS both take them."""
+
+    primary: str = "1F3A5F"
+    accent: str = "E4572E"
+    text: str = "1F2933"
+    background: str = "FFFFFF"
+    muted: str = "6B7785"
+    series: tuple[str, ...] = ("1F3A5F", "E4572E", "2A9D8F", "E9C46A", "8E5572", "6B7785")
+
+
+@dataclass(frozen=True, slots=True)
+class FontFace:
+    """The font files used to measure text in one family (bytes, read once)."""
+
+    family: str
+    files: Mapping[str, bytes] = field(repr=False)  # style -> font file content
+    source: str = ""  # where the files came from, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Fonts:
+    heading: str = "Arial"
+    body: str = "Arial"
+    mono: str = "Courier New"
+    faces: Mapping[str, FontFace] = field(default_factory=dict, repr=False)  # family -> face
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """Font sizes in points."""
+
+    title: float = 34
+    section: float = 40
+    body: float = 22
+    min_body: float = 14
+
+
+@dataclass(frozen=True, slots=True)
+class SlideOptions:
+    footer: str = ""
+    slide_numbers: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    name: str
+    folder: Path
+    colors: Colors
+    fonts: Fonts
+    sizes: Sizes
+    slides: SlideOptions
+    layouts: Mapping[str, str]  # deckgen slide kind -> layout name in the template
+    template: bytes = field(repr=False, default=b"")
+    template_path: Path | None = None
+
+
+DEFAULT_LAYOUTS = {
+    "title": "Title Slide",
+    "section": "Section Header",
+    "content": "Title and Content",
+    "two-content": "Two Content",
+    "quote": "Title Only",
+    "chart": "Title and Content",
+}
+
+SCHEMA: dict[str, Any] = {
+    "name": str,
+    "colors": {"primary": "color", "accent": "color", "text": "color", "background": "color",
+               "muted": "color", "series": "colors"},
+    "fonts": {"heading": str, "body": str, "mono": str, "files": "fontfiles"},
+    "sizes": {"title": "size", "section": "size", "body": "size", "min_body": "size"},
+    "slides": {"footer": str, "slide_numbers": bool},
+    "layouts": {kind: str for kind in SLIDE_KINDS},
+}
+
+
+def builtin_themes_dir() -> Path:
+    from . import _themes  # type: ignore[attr-defined]  # the top-level themes/ folder, shipped
+
+    return Path(_themes.__path__[0])
+
+
+def theme_dirs(project_root: Path | None) -> list[Path]:
+    dirs = []
+    if project_root is not None and (project_root / "themes").is_dir():
+        dirs.append(project_root / "themes")
+    try:
+        builtin = builtin_themes_dir()
+    except (ImportError, AttributeError, IndexError):
+        builtin = Path(__file__).resolve().parent.parent / "themes"
+    if builtin.is_dir() and all(builtin.resolve() != d.resolve() for d in dirs):
+        dirs.append(builtin)
+    return dirs
+
+
+def find_theme(name: str, project_root: Path | None) -> Path:
+    dirs = theme_dirs(project_root)
+    for folder in dirs:
+        if (folder / name / "theme.toml").is_file():
+            return folder / name
+    known = sorted({p.parent.name for d in dirs for p in d.glob("*/theme.toml")})
+    raise InputError(
+        f"theme '{name}' not found{did_you_mean(name, known)}; available: {', '.join(known) or 'none'}"
+    )
+
+
+def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list[Diagnostic]]:
+    """Load and validate a theme. Raises `InputError` listing every problem of its files."""
+    folder = find_theme(name, project_root)
+    path = folder / "theme.toml"
+    report = Collector(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        report.error(f"not valid TOML: {exc}", int(match.group(1)) if match else None)
+        report.raise_if_errors()
+        raise AssertionError("unreachable")  # pragma: no cover
+    where = _Locator(text)
+    _check(data, SCHEMA, (), report, where)
+    report.raise_if_errors()
+
+    colors_raw = data.get("colors", {})
+    colors = Colors(**{
+        k: (tuple(_hex(c) for c in v) if k == "series" else _hex(v)) for k, v in colors_raw.items()
+    })
+    fonts_raw = {k: v for k, v in data.get("fonts", {}).items() if k != "files"}
+    fonts = Fonts(**fonts_raw)
+    sizes = Sizes(**{k: float(v) for k, v in data.get("sizes", {}).items()})
+    if sizes.min_body > sizes.body:
+        report.error(f"sizes.min_body ({sizes.min_body:g}) is larger than sizes.body ({sizes.body:g})",
+                     where.line(("sizes",), "min_body"))
+    slides = SlideOptions(**data.get("slides", {}))
+    layouts = {**DEFAULT_LAYOUTS, **data.get("layouts", {})}
+
+    files = data.get("fonts", {}).get("files", {})
+    faces: dict[str, FontFace] = {}
+    for family in dict.fromkeys((fonts.heading, fonts.body, fonts.mono)):
+        given = files.get(family)
+        if given:
+            face = _read_font_files(family, given, folder, report, where)
+        else:
+            face = system_font_face(family)
+            if face is None:
+                report.warn(
+                    f"no font files to measure '{family}' (install fonts-liberation2 and "
+                    f"fonts-crosextra-carlito, or add [fonts.files.\"{family}\"] to the theme); "
+                    "text is measured with a wider fallback font",
+                    where.line(("fonts",), "body"),
+                )
+                face = fallback_font_face(family)
+        if face is not None:
+            faces[family] = face
+    fonts = Fonts(fonts.heading, fonts.body, fonts.mono, faces)
+
+    template_path = folder / "template.pptx"
+    if not template_path.is_file():
+        template_path = find_theme("default", project_root) / "template.pptx"
+    template = template_path.read_bytes() if template_path.is_file() else b""
+    if not template:
+        report.error("no template.pptx in this theme or the default theme; reinstall deckgen")
+    report.raise_if_errors()
+    theme = Theme(
+        name=str(data.get("name", folder.name)),
+        folder=folder,
+        colors=colors,
+        fonts=fonts,
+        sizes=sizes,
+        slides=slides,
+        layouts=layouts,
+        template=template,
+        template_path=template_path,
+    )
+    return theme, report.warnings
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+class _Locator:
+    """Finds the line of a key in a TOML text (tomllib gives no positions)."""
+
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+
+    def line(self, table: tuple[str, ...], key: str | None = None) -> int | None:
+        current: tuple[str, ...] = ()
+        for k, raw in enumerate(self.lines, start=1):
+            line = raw.strip()
+            header = re.match(r"^\[+\s*([^\]]+?)\s*\]+", line)
+            if header:
+                current = tuple(p.strip().strip('"') for p in header.group(1).split("."))
+                if key is None and current == table:
+                    return k
+                continue
+            if key is not None and current == table and re.match(
+                rf'^("?){re.escape(key)}\1\s*=', line
+            ):
+                return k
+        return None
+
+
+def _check(data: Any, schema: Any, path: tuple[str, ...], report: Collector, where: _Locator) -> None:
+    for key, value in data.items():
+        line = where.line(path, key) or where.line(path)
+        name = ".".join((*path, key))
+        if key not in schema:
+            report.error(
+                f"unknown key '{name}'{did_you_mean(key, schema)}; known keys here: "
+                f"{', '.join(schema)}",
+                line,
+            )
+            continue
+        kind = schema[key]
+        if isinstance(kind, dict):
+            if not isinstance(value, dict):
+                report.error(f"'{name}' must be a table ([{name}])", line)
+            else:
+                _check(value, kind, (*path, key), report, where)
+        elif kind == "color":
+            if not isinstance(value, str) or not HEX.match(value):
+                report.error(f"'{name}' must be a hex colour like \"#1F3A5F\", not {value!r}", line)
+        elif kind == "colors":
+            if not isinstance(value, list) or not value or not all(
+                isinstance(v, str) and HEX.match(v) for v in value
+            ):
+                report.error(f"'{name}' must be a list of hex colours like [\"#1F3A5F\", \"#E4572E\"]",
+                             line)
+        elif kind == "size":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 6 <= value <= 96:
+                report.error(f"'{name}' must be a font size in points between 6 and 96, not {value!r}",
+                             line)
+        elif kind == "fontfiles":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                report.error(f"'{name}' maps a font family to its files: "
+                             "[fonts.files.\"Arial\"] regular = \"assets/fonts/x.ttf\"", line)
+        elif not isinstance(value, kind):
+            report.error(f"'{name}' must be {_kind_name(kind)}, not {value!r}", line)
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "text", bool: "true or false", int: "a number"}.get(kind, kind.__name__)
+
+
+def _hex(value: str) -> str:
+    match = HEX.match(value)
+    assert match is not None
+    return match.group(1).upper()
+
+
+# --- fonts ------------------------------------------------------------------------------
+
+# Fonts every viewer has, with the metric-compatible twins Linux machines carry (same widths).
+METRIC_TWINS = {
+    "arial": "Liberation Sans",
+    "helvetica": "Liberation Sans",
+    "times new roman": "Liberation Serif",
+    "courier new": "Liberation Mono",
+    "calibri": "Carlito",
+    "cambria": "Caladea",
+}
+STYLE_SUFFIXES = {
+    "regular": ("-Regular", " Regular", "", "-Roman"),
+    "bold": ("-Bold", " Bold", "bd", "b"),
+    "italic": ("-Italic", " Italic", "i", "-Oblique"),
+    "bold_italic": ("-BoldItalic", " Bold Italic", "bi", "z", "-BoldOblique"),
+}
+
+
+def _font_dirs() -> list[Path]:
+    home = Path.home()
+    dirs = [
+        Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), home / ".fonts",
+        home / ".local/share/fonts", Path("/Library/Fonts"), Path("/System/Library/Fonts"),
+        home / "Library/Fonts",
+    ]
+    if sys.platform == "win32":
+        dirs.append(Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts")
+    return [d for d in dirs if d.is_dir()]
+
+
+_FONT_INDEX: dict[str, Path] | None = None
+
+
+def _font_index() -> dict[str, Path]:
+    """File stem (lower case) -> path of every TrueType/OpenType font on the machine."""
+    global _FONT_INDEX
+    if _FONT_INDEX is None:
+        index: dict[str, Path] = {}
+        for folder in _font_dirs():
+            for path in sorted(folder.rglob("*")):
+                if path.suffix.lower() in (".ttf", ".otf"):
+                    index.setdefault(path.stem.lower(), path)
+        _FONT_INDEX = index
+    return _FONT_INDEX
+
+
+def _find_family(family: str) -> dict[str, Path]:
+    index = _font_index()
+    base = family.replace(" ", "")
+    names = {family, base, family.lower(), base.lower()}
+    found: dict[str, Path] = {}
+    for style, suffixes in STYLE_SUFFIXES.items():
+        for name in names:
+            hit = next((index[(name + s).lower()] for s in suffixes if (name + s).lower() in index), None)
+            if hit:
+                found[style] = hit
+                break
+    return found if "regular" in found else {}
+
+
+def system_font_face(family: str) -> FontFace | None:
+    """Files for `family` on this machine, or for its metric-compatible twin."""
+    for candidate in (family, METRIC_TWINS.get(family.lower())):
+        if not candidate:
+            continue
+        files = _find_family(candidate)
+        if files:
+            return FontFace(family, {s: p.read_bytes() for s, p in files.items()}, candidate)
+    return None
+
+
+def fallback_font_face(family: str) -> FontFace | None:
+    """A wide font (DejaVu Sans) so a missing font errs towards smaller text, never overflow."""
+    files = _find_family("DejaVu Sans") or _find_family("DejaVuSans")
+    if files:
+        return FontFace(family, {s: p.read_bytes() for s, p in files.items()}, "DejaVu Sans (fallback)")
+    return None
+
+
+def _read_font_files(
+    family: str, given: dict[str, Any], folder: Path, report: Collector, where: _Locator
+) -> FontFace | None:
+    files: dict[str, bytes] = {}
+    table = ("fonts", "files", family)
+    for style, rel in given.items():
+        line = where.line(table, style) or where.line(table)
+        if style not in FONT_STYLES:
+            report.error(f"unknown font style '{style}'{did_you_mean(style, FONT_STYLES)}; "
+                         f"use {', '.join(FONT_STYLES)}", line)
+            continue
+        path = (folder / str(rel)).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            report.error(f"font file '{rel}' is outside the theme folder", line)
+        elif not path.is_file():
+            report.error(f"font file '{rel}' not found in {folder}", line)
+        else:
+            files[style] = path.read_bytes()
+    if "regular" not in files:
+        if not report.errors:
+            report.error(f"fonts.files.\"{family}\" needs at least a 'regular' file", where.line(table))
+        return None
+    return FontFace(family, files, str(folder))
