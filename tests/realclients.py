@@ -1,0 +1,495 @@
+"""Helpers for checking generated decks with real clients.
+
+A deck is rendered by LibreOffice (``soffice --convert-to pdf``) and the PDF is
+inspected with poppler's ``pdftotext -bbox-layout``.  The checks answer:
+
+* does the PDF have one page per (visible) slide?  -> :func:`slide_count`
+* does any word stick out of the page?             -> :func:`words_outside_page`
+* does any word stick out of every shape box?       -> :func:`words_outside_shapes`
+* did any word vanish (e.g. pushed entirely off the page, where poppler
+  drops it)?                                        -> :func:`words_missing`
+
+Missing tools make tests skip, unless ``DECKGEN_REQUIRE_CLIENTS=1`` is set (CI),
+in which case they fail.
+
+Slide and page numbers in results are 1-based.  Coordinates are PDF points with
+the origin at the top-left corner of the page (pdftotext's convention).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+EMU_PER_PT = 12700
+
+REQUIRE_ENV = "DECKGEN_REQUIRE_CLIENTS"
+
+# executable -> (alternative executable names, Debian package providing it)
+_TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
+    "soffice": (("soffice", "libreoffice"), "libreoffice-impress"),
+    "libreoffice": (("libreoffice", "soffice"), "libreoffice-impress"),
+    "pdftotext": (("pdftotext",), "poppler-utils"),
+    "pdftoppm": (("pdftoppm",), "poppler-utils"),
+    "chromium": (("chromium", "chromium-browser"), "chromium"),
+}
+
+_XHTML_NS = "{http://www.w3.org/1999/xhtml}"
+_A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_P_NS = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+
+# Characters that are not allowed in XML 1.0 documents (pdftotext copies text
+# from the PDF verbatim, so a stray control character would break parsing).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# --------------------------------------------------------------------------
+# Tools
+# --------------------------------------------------------------------------
+
+
+def clients_required() -> bool:
+    """True when missing clients must fail the test run (CI)."""
+    return os.environ.get(REQUIRE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def require_tool(name: str) -> str:
+    """Return the path of executable ``name``, or skip/fail the current test.
+
+    ``soffice`` and ``libreoffice`` are interchangeable.  When the tool is
+    missing the test is skipped, or fails if ``DECKGEN_REQUIRE_CLIENTS=1``.
+    """
+    candidates, package = _TOOLS.get(name, ((name,), name))
+    for candidate in candidates:
+        path = shutil.which(candidate)
+        if path:
+            return path
+    alternatives = " or ".join(candidates)
+    if clients_required():
+        pytest.fail(
+            f"{alternatives} not found on PATH but {REQUIRE_ENV}=1 requires it: "
+            f"install the Debian package {package} (apt-get install {package})",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"{name} not installed (Debian package {package}); "
+        f"set {REQUIRE_ENV}=1 to make this a failure"
+    )
+    raise AssertionError("unreachable")  # pragma: no cover - skip() raises
+
+
+# --------------------------------------------------------------------------
+# Conversion
+# --------------------------------------------------------------------------
+
+
+def pptx_to_pdf(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
+    """Convert ``pptx`` to PDF with LibreOffice and return the PDF's path.
+
+    Every run uses a fresh, throw-away user profile (HOME and
+    ``-env:UserInstallation``), so concurrent conversions do not collide and
+    a running desktop LibreOffice is never reused.
+    """
+    soffice = require_tool("soffice")
+    pptx = Path(pptx).resolve()
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    pdf = outdir / (pptx.stem + ".pdf")
+    if pdf.exists():
+        pdf.unlink()  # never mistake a stale PDF for a fresh one
+
+    with tempfile.TemporaryDirectory(prefix="deckgen-lo-") as home:
+        env = dict(os.environ, HOME=home, TMPDIR=home)
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={Path(home, 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(pptx),
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=home,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # so a timeout can kill soffice.bin too
+        )
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            stdout, stderr = proc.communicate()
+            raise AssertionError(
+                f"LibreOffice did not convert {pptx.name} within {timeout:g} s\n"
+                f"command: {cmd}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+            ) from None
+
+    if proc.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
+        raise AssertionError(
+            f"LibreOffice failed to convert {pptx} to {pdf} (exit code {proc.returncode})\n"
+            f"command: {cmd}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        )
+    return pdf
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+# --------------------------------------------------------------------------
+# PDF inspection
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+
+
+@dataclass(frozen=True)
+class Page:
+    width: float
+    height: float
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+def pdf_pages(pdf: Path, timeout: float = 60) -> list[Page]:
+    """Pages of ``pdf`` with their size and word boxes (``pdftotext -bbox-layout``).
+
+    Note: poppler drops characters lying entirely outside the page, so a word
+    pushed completely off the page is absent here (see :func:`words_missing`),
+    and a word straddling the edge is cut short.
+    """
+    pdftotext = require_tool("pdftotext")
+    proc = subprocess.run(
+        [pdftotext, "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"pdftotext failed on {pdf} (exit code {proc.returncode}):\n"
+            f"{proc.stderr.decode(errors='replace')}"
+        )
+    return parse_bbox_xhtml(proc.stdout.decode("utf-8", errors="replace"))
+
+
+def parse_bbox_xhtml(xhtml: str) -> list[Page]:
+    """Parse the XHTML written by ``pdftotext -bbox`` / ``-bbox-layout``."""
+    root = ET.fromstring(_XML_INVALID.sub("", xhtml))
+    pages = []
+    for page_el in root.iter(f"{_XHTML_NS}page"):
+        words = [
+            Word(
+                text=el.text or "",
+                x_min=float(el.get("xMin")),
+                y_min=float(el.get("yMin")),
+                x_max=float(el.get("xMax")),
+                y_max=float(el.get("yMax")),
+            )
+            for el in page_el.iter(f"{_XHTML_NS}word")
+        ]
+        pages.append(
+            Page(
+                width=float(page_el.get("width")), height=float(page_el.get("height")), words=words
+            )
+        )
+    return pages
+
+
+def words_outside_page(pages: Sequence[Page], tolerance: float = 0.5) -> list[tuple[int, Word]]:
+    """Words whose box is not inside their page (1-based page numbers)."""
+    out = []
+    for page_no, page in enumerate(pages, start=1):
+        for word in page.words:
+            if not _inside(word, (0.0, 0.0, page.width, page.height), tolerance):
+                out.append((page_no, word))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Deck inspection
+# --------------------------------------------------------------------------
+
+Box = tuple[float, float, float, float]  # x_min, y_min, x_max, y_max
+
+
+def _visible_slides(prs) -> list:
+    # LibreOffice does not export hidden slides (show="0") to PDF by default.
+    return [s for s in prs.slides if s._element.get("show", "1") not in ("0", "false")]
+
+
+def slide_count(pptx_path: Path, include_hidden: bool = False) -> int:
+    """Number of slides LibreOffice exports as PDF pages (hidden ones excluded)."""
+    prs = Presentation(str(pptx_path))
+    if include_hidden:
+        return len(prs.slides)
+    return len(_visible_slides(prs))
+
+
+def shape_boxes(slide, include_inherited: bool = True) -> list[tuple[str, Box]]:
+    """``(shape name, box in points)`` of every shape drawn on ``slide``.
+
+    Group children are mapped through their group's transform, rotated shapes
+    contribute their axis-aligned bounding box and placeholders fall back to
+    the layout/master position.  With ``include_inherited``, non-placeholder
+    shapes of the layout and master (logos, decorative text) are included
+    too, unless hidden with ``showMasterSp="0"``.
+    """
+    boxes = list(_boxes(slide.shapes))
+    if include_inherited:
+        layout = slide.slide_layout
+        if _shows_master_shapes(slide):
+            boxes += _boxes(s for s in layout.shapes if not s.is_placeholder)
+            if _shows_master_shapes(layout):
+                boxes += _boxes(s for s in layout.slide_master.shapes if not s.is_placeholder)
+    return boxes
+
+
+def _shows_master_shapes(slide_or_layout) -> bool:
+    return slide_or_layout._element.get("showMasterSp", "1") not in ("0", "false")
+
+
+def _boxes(shapes: Iterable) -> Iterator[tuple[str, Box]]:
+    for shape in shapes:
+        box = _own_box(shape)
+        if box is None:
+            continue
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            mapping = _group_mapping(shape, box)
+            for name, child in _boxes(shape.shapes):
+                yield name, mapping(child)
+        else:
+            yield shape.name, box
+
+
+def _xfrm(shape):
+    el = shape._element
+    if el.tag == f"{_P_NS}graphicFrame":
+        return el.find(f"{_P_NS}xfrm")
+    for props in ("spPr", "grpSpPr"):
+        sp_pr = el.find(f"{_P_NS}{props}")
+        if sp_pr is not None:
+            return sp_pr.find(f"{_A_NS}xfrm")
+    return None
+
+
+def _own_box(shape) -> Box | None:
+    """Axis-aligned box (points) of ``shape`` in its parent's coordinates."""
+    try:
+        left, top, width, height = shape.left, shape.top, shape.width, shape.height
+    except (AttributeError, NotImplementedError):
+        return None
+    if None in (left, top, width, height):
+        return None
+    box = (
+        left / EMU_PER_PT,
+        top / EMU_PER_PT,
+        (left + width) / EMU_PER_PT,
+        (top + height) / EMU_PER_PT,
+    )
+    xfrm = _xfrm(shape)
+    rotation = float(xfrm.get("rot", 0)) / 60000 if xfrm is not None else 0.0
+    return _rotated_bounds(box, rotation) if rotation % 360 else box
+
+
+def _rotated_bounds(box: Box, degrees: float, center: tuple[float, float] | None = None) -> Box:
+    x0, y0, x1, y1 = box
+    cx, cy = center if center is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    xs, ys = [], []
+    for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
+        dx, dy = x - cx, y - cy
+        xs.append(cx + dx * cos - dy * sin)
+        ys.append(cy + dx * sin + dy * cos)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _group_mapping(group, group_box: Box):
+    """Function mapping a child box (child coordinates) to the group's parent."""
+    xfrm = _xfrm(group)
+    if xfrm is None:
+        return lambda b: b
+    off, ext = xfrm.find(f"{_A_NS}off"), xfrm.find(f"{_A_NS}ext")
+    ch_off, ch_ext = xfrm.find(f"{_A_NS}chOff"), xfrm.find(f"{_A_NS}chExt")
+    if off is None or ext is None:
+        return lambda b: b
+    gx, gy = int(off.get("x")) / EMU_PER_PT, int(off.get("y")) / EMU_PER_PT
+    gw, gh = int(ext.get("cx")) / EMU_PER_PT, int(ext.get("cy")) / EMU_PER_PT
+    if ch_off is None or ch_ext is None:
+        cx, cy, cw, ch = gx, gy, gw, gh
+    else:
+        cx, cy = int(ch_off.get("x")) / EMU_PER_PT, int(ch_off.get("y")) / EMU_PER_PT
+        cw, ch = int(ch_ext.get("cx")) / EMU_PER_PT, int(ch_ext.get("cy")) / EMU_PER_PT
+    sx = gw / cw if cw else 1.0
+    sy = gh / ch if ch else 1.0
+    flip_h = xfrm.get("flipH") in ("1", "true")
+    flip_v = xfrm.get("flipV") in ("1", "true")
+    rotation = float(xfrm.get("rot", 0)) / 60000
+    center = (gx + gw / 2, gy + gh / 2)
+
+    def mapping(b: Box) -> Box:
+        x0, x1 = gx + (b[0] - cx) * sx, gx + (b[2] - cx) * sx
+        y0, y1 = gy + (b[1] - cy) * sy, gy + (b[3] - cy) * sy
+        if flip_h:
+            x0, x1 = 2 * center[0] - x1, 2 * center[0] - x0
+        if flip_v:
+            y0, y1 = 2 * center[1] - y1, 2 * center[1] - y0
+        mapped = (x0, y0, x1, y1)
+        return _rotated_bounds(mapped, rotation, center) if rotation % 360 else mapped
+
+    return mapping
+
+
+def _inside(word: Word, box: Box, tolerance: float) -> bool:
+    x0, y0, x1, y1 = box
+    return (
+        word.x_min >= x0 - tolerance
+        and word.y_min >= y0 - tolerance
+        and word.x_max <= x1 + tolerance
+        and word.y_max <= y1 + tolerance
+    )
+
+
+def _check_page_count(pages: Sequence[Page], slides: Sequence, pptx_path: Path) -> None:
+    if len(pages) != len(slides):
+        raise AssertionError(
+            f"{Path(pptx_path).name}: PDF has {len(pages)} pages but the deck has "
+            f"{len(slides)} visible slides"
+        )
+
+
+def words_outside_shapes(
+    pdf_pages: Sequence[Page], pptx_path: Path, tolerance_pt: float = 2.0
+) -> list[tuple[int, Word]]:
+    """Words of the PDF that are not inside any shape box of their slide.
+
+    Shape boxes come from the deck (python-pptx) and are scaled to the PDF
+    page size.  ``tolerance_pt`` is in PDF points.  Slide numbers are 1-based
+    and count visible slides only (the ones LibreOffice exports).
+    """
+    prs = Presentation(str(pptx_path))
+    slides = _visible_slides(prs)
+    _check_page_count(pdf_pages, slides, pptx_path)
+    slide_w = prs.slide_width / EMU_PER_PT
+    slide_h = prs.slide_height / EMU_PER_PT
+    out = []
+    for slide_no, (slide, page) in enumerate(zip(slides, pdf_pages, strict=True), start=1):
+        sx, sy = page.width / slide_w, page.height / slide_h
+        boxes = [(b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy) for _, b in shape_boxes(slide)]
+        for word in page.words:
+            if not any(_inside(word, box, tolerance_pt) for box in boxes):
+                out.append((slide_no, word))
+    return out
+
+
+def slide_words(slide) -> list[str]:
+    """Words typed in the slide's text frames and table cells (fields excluded)."""
+    words: list[str] = []
+    for shape in _iter_shapes(slide.shapes):
+        frames = []
+        if shape.has_text_frame:
+            frames.append(shape.text_frame)
+        if getattr(shape, "has_table", False) and shape.has_table:
+            frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
+        for frame in frames:
+            for paragraph in frame.paragraphs:
+                # only runs: field text (slide number, date) is recomputed by the client
+                text = "".join(run.text for run in paragraph.runs)
+                words += text.split()
+    return words
+
+
+def _iter_shapes(shapes) -> Iterator:
+    for shape in shapes:
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from _iter_shapes(shape.shapes)
+        else:
+            yield shape
+
+
+def words_missing(pdf_pages: Sequence[Page], pptx_path: Path) -> list[tuple[int, str]]:
+    """Words of the deck that do not show up on their PDF page.
+
+    Catches text pushed entirely off the page, which poppler silently drops
+    (so :func:`words_outside_page` cannot see it), and words cut at the page
+    edge.  Matching is case-insensitive and ignores whitespace, so words that
+    the renderer breaks across lines or splits (rotated text) still match.
+    """
+    prs = Presentation(str(pptx_path))
+    slides = _visible_slides(prs)
+    _check_page_count(pdf_pages, slides, pptx_path)
+    out = []
+    for slide_no, (slide, page) in enumerate(zip(slides, pdf_pages, strict=True), start=1):
+        rendered = "".join(w.text for w in page.words).casefold()
+        # longest first, so short words do not eat parts of longer ones
+        for word in sorted(slide_words(slide), key=len, reverse=True):
+            needle = word.casefold()
+            pos = rendered.find(needle)
+            if pos < 0:
+                out.append((slide_no, word))
+            else:  # consume it, so repeated words must be rendered repeatedly
+                rendered = rendered[:pos] + "\0" + rendered[pos + len(needle) :]
+    return out
+
+
+# --------------------------------------------------------------------------
+# All-in-one
+# --------------------------------------------------------------------------
+
+
+def assert_deck_renders_cleanly(
+    pptx_path: Path, outdir: Path, tolerance_pt: float = 2.0
+) -> list[Page]:
+    """Convert with LibreOffice and assert: one page per slide, no word off the
+    page, outside every shape, or missing.  Returns the PDF pages."""
+    pdf = pptx_to_pdf(pptx_path, outdir)
+    pages = pdf_pages(pdf)
+    expected = slide_count(pptx_path)
+    assert len(pages) == expected, f"PDF has {len(pages)} pages, deck has {expected} slides"
+    problems = [
+        f"page {n}: {w.text!r} off the page at {_fmt(w)}" for n, w in words_outside_page(pages)
+    ]
+    problems += [
+        f"slide {n}: {w.text!r} outside every shape at {_fmt(w)}"
+        for n, w in words_outside_shapes(pages, pptx_path, tolerance_pt)
+    ]
+    problems += [f"slide {n}: {w!r} not rendered" for n, w in words_missing(pages, pptx_path)]
+    assert not problems, f"{Path(pptx_path).name} does not render cleanly:\n" + "\n".join(problems)
+    return pages
+
+
+def _fmt(w: Word) -> str:
+    return f"({w.x_min:.1f}, {w.y_min:.1f})-({w.x_max:.1f}, {w.y_max:.1f}) pt"
