@@ -62,8 +62,8 @@ class Sizes:
 
     title: float = 34
     section: float = 40
-    body: float = 22
-    min_body: float = 14
+    body: float = 24
+    min_body: float = 16
 
 
 @dataclass(frozen=True, slots=True)
