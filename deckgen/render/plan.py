@@ -1,0 +1,997 @@
+"""Deck layout planning: which slides to make, where each block goes, at what size.
+
+Pure computation on the model and the template's geometry, no python-pptx: given a slide's
+blocks and the boxes of the template's layouts, the planner measures text (`fit.Measurer`),
+picks a layout (content, two-content, chart, quote...), shrinks text step by step down to the
+theme's minimum size and, when that is not enough, splits the slide into continuation slides
+titled "<title> (suite)", tables repeating their header. `deck.py` then draws the plan.
+Every text box the plan makes is measured to fit; nothing is left to PowerPoint's autofit.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from ..model import (
+    Block,
+    Chart,
+    Code,
+    Document,
+    Heading,
+    Image,
+    Inline,
+    ListBlock,
+    Paragraph,
+    Quote,
+    RawHtml,
+    Run,
+    Slide,
+    Table,
+    for_output,
+    plain_text,
+)
+from ..themes import Theme
+from ..typography import format_date
+from .fit import EMU_PER_PT, Measurer, Piece
+
+GAP = 10.0  # points between stacked blocks
+INSET_X = 7.2  # text frame insets in points (0.1 in), written explicitly on every frame
+INSET_Y = 3.6  # (0.05 in)
+CELL_X = 5.4  # table cell margins
+CELL_Y = 2.9
+HEIGHT_SAFETY = 0.97  # keep 3 % of every box free: renderers' line heights differ a little
+CHART_MIN_H = 170.0  # points
+IMAGE_MIN_H = 110.0
+LEVEL_INDENT = 24.0  # points of left margin per list level
+CONTINUED = {"fr": "(suite)", "en": "(cont.)", "de": "(Forts.)", "es": "(cont.)", "it": "(segue)"}
+
+
+# --- geometry (read from the template by deck.py) --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rect:
+    """A box in EMU, as python-pptx positions shapes."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def w_pt(self) -> float:
+        return self.w / EMU_PER_PT
+
+    @property
+    def h_pt(self) -> float:
+        return self.h / EMU_PER_PT
+
+    def slice(self, top_pt: float, height_pt: float) -> Rect:
+        return Rect(
+            self.x, self.y + round(top_pt * EMU_PER_PT), self.w, round(height_pt * EMU_PER_PT)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutBoxes:
+    title: Rect | None
+    bodies: tuple[Rect, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    width: int
+    height: int
+    layouts: Mapping[str, LayoutBoxes]  # slide kind -> boxes of the layout the theme maps it to
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    """A paragraph ready to draw: its text, role and final size."""
+
+    runs: Inline
+    role: str = "body"  # body | heading | quote | attribution | code | subtitle
+    level: int = 0  # list depth, 0 outside lists
+    bullet: str | None = None
+    number_start: int | None = None  # ordered lists: the number the list starts at here
+    ordinal: int | None = None  # this item's own number
+    align: str = "left"
+    size: float = 0.0  # points, set when the plan is final
+    rel: float = 0.0  # size relative to the step (headings larger, sub-levels smaller)
+    space_before: float = 0.0  # in em of this paragraph's size
+
+    @property
+    def margin_left(self) -> float:
+        if self.role in ("quote", "attribution") and self.level == 0:
+            return LEVEL_INDENT
+        return LEVEL_INDENT * self.level + (6.0 if self.number_start is not None else 0.0)
+
+    @property
+    def hanging(self) -> float:
+        if self.bullet is None and self.number_start is None:
+            return 0.0
+        return 18.0 if self.number_start is None else 24.0
+
+
+@dataclass(frozen=True, slots=True)
+class TextFrame:
+    rect: Rect
+    paras: tuple[Para, ...]
+    style: str = "body"  # body | code | quote | subtitle
+    placeholder: int | None = None  # body placeholder index to fill, None for a new text box
+    anchor: str = "top"
+
+
+@dataclass(frozen=True, slots=True)
+class TableFrame:
+    rect: Rect
+    header: tuple[Inline, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+    align: tuple[str, ...]
+    col_widths: tuple[int, ...]  # EMU
+    row_heights: tuple[int, ...]  # EMU, header first
+    size: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChartFrame:
+    rect: Rect
+    chart: Chart
+    size: float
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFrame:
+    rect: Rect
+    asset: str
+    alt: str
+
+
+Frame = TextFrame | TableFrame | ChartFrame | ImageFrame
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSlide:
+    kind: str  # title | section | content | two-content | quote | chart
+    title: Inline | None
+    title_size: float
+    frames: tuple[Frame, ...]
+    notes: tuple[Block, ...] = ()
+    line: int = 0
+    title_rect: Rect | None = None  # when the title needed a taller box than the layout's
+    shrunk: bool = False  # text was made smaller than the theme's body size
+    continued: bool = False  # a "(suite)" slide made by splitting
+
+
+# --- items: blocks turned into measurable, splittable units ------------------------------
+
+
+@dataclass
+class _Text:
+    paras: list[Para]
+    style: str = "body"
+
+
+@dataclass
+class _Table:
+    table: Table
+    rows: tuple[tuple[Inline, ...], ...]
+
+
+@dataclass
+class _Visual:
+    block: Chart | Image
+    aspect: float = 0.0  # width / height for images
+    natural_h: float = 0.0  # points at 96 dpi
+
+
+_Item = _Text | _Table | _Visual
+
+
+class Planner:
+    """Plans the slides of one document for one theme and template geometry."""
+
+    def __init__(self, doc: Document, theme: Theme, geometry: Geometry, measurer: Measurer):
+        self.doc = doc
+        self.theme = theme
+        self.geo = geometry
+        self.m = measurer
+        self.sizes = theme.sizes
+        self.lang = doc.meta.lang.split("-")[0].lower()
+        self.body_font = theme.fonts.body
+        self.heading_font = theme.fonts.heading
+        self.mono_font = theme.fonts.mono
+        self.steps = _ladder(self.sizes.body, self.sizes.min_body)
+
+    # entry point
+
+    def plan(self) -> list[PlannedSlide]:
+        out: list[PlannedSlide] = []
+        meta = self.doc.meta
+        if meta.title:
+            out.append(self.title_slide())
+        for slide in self.doc.slides:
+            if slide.kind == "section":
+                out.extend(self.section_slide(slide))
+            else:
+                out.extend(self.content_slides(slide))
+        return out
+
+    # title and sections
+
+    def title_slide(self) -> PlannedSlide:
+        meta = self.doc.meta
+        boxes = self.geo.layouts["title"]
+        title = (Run(meta.title),)
+        title_size = self.fit_title(title, boxes.title, self.sizes.section)
+        lines = [
+            t for t in (meta.subtitle, " · ".join(x for x in (meta.author, _date(meta)) if x)) if t
+        ]
+        frames: list[Frame] = []
+        if lines and boxes.bodies:
+            paras = [
+                Para((Run(t),), "subtitle", align="center", space_before=0.3 if k else 0.0)
+                for k, t in enumerate(lines)
+            ]
+            step = self.best_step(
+                lambda s: self.text_height(paras, boxes.bodies[0].w_pt, s),
+                boxes.bodies[0].h_pt,
+                _ladder(self.sizes.body, self.sizes.min_body),
+            )
+            frames.append(
+                TextFrame(
+                    boxes.bodies[0],
+                    self.sized(paras, step or self.sizes.min_body),
+                    "subtitle",
+                    placeholder=0,
+                )
+            )
+        return PlannedSlide("title", title, title_size, tuple(frames), line=1)
+
+    def section_slide(self, slide: Slide) -> list[PlannedSlide]:
+        boxes = self.geo.layouts["section"]
+        title = slide.title or ()
+        title_size = self.fit_title(title, boxes.title, self.sizes.section)
+        blocks = list(for_output(slide.blocks, "deck"))
+        frames: list[Frame] = []
+        rest: list[Block] = []
+        if blocks and boxes.bodies and all(isinstance(b, Paragraph) for b in blocks):
+            paras = [
+                Para(b.runs, "subtitle", space_before=0.3 if k else 0.0)  # type: ignore[union-attr]
+                for k, b in enumerate(blocks)
+            ]
+            body = boxes.bodies[0]
+            step = self.best_step(
+                lambda s: self.text_height(paras, body.w_pt, s), body.h_pt, self.steps
+            )
+            if step is not None:
+                frames.append(
+                    TextFrame(
+                        body, self.sized(paras, step), "subtitle", placeholder=0, anchor="bottom"
+                    )
+                )
+            else:
+                rest = blocks
+        else:
+            rest = blocks
+        out = [PlannedSlide("section", title, title_size, tuple(frames), slide.notes, slide.line)]
+        if rest:
+            follow = Slide("content", slide.title, tuple(rest), (), slide.line)
+            out.extend(self.content_slides(follow))
+        return out
+
+    # content
+
+    def content_slides(self, slide: Slide) -> list[PlannedSlide]:
+        blocks = list(for_output(slide.blocks, "deck"))
+        items = self.items(blocks)
+        title = slide.title  # None for an author's "---": an untitled slide, as written
+        # A quotation alone gets the quote layout, large.
+        if len(blocks) == 1 and isinstance(blocks[0], Quote):
+            planned = self.quote_slide(slide, blocks[0])
+            if planned is not None:
+                return [planned]
+        visuals = [i for i in items if isinstance(i, _Visual)]
+        texts = [i for i in items if isinstance(i, _Text)]
+        if (
+            len(visuals) == 1
+            and texts
+            and len(items) == len(visuals) + len(texts)
+            and "two-content" in self.geo.layouts
+            and len(self.geo.layouts["two-content"].bodies) >= 2
+        ):
+            planned = self.two_content(slide, title, texts, visuals[0])
+            if planned is not None:
+                return [planned]
+        kind = "chart" if any(isinstance(v.block, Chart) for v in visuals) else "content"
+        return self.stacked(slide, title, items, kind)
+
+    def quote_slide(self, slide: Slide, quote: Quote) -> PlannedSlide | None:
+        boxes = self.geo.layouts.get("quote") or self.geo.layouts["content"]
+        content = self.geo.layouts["content"]
+        title = slide.title
+        area = _below_title(boxes, content, self.geo)
+        title_size = self.fit_title(title, boxes.title, self.sizes.title) if title else 0.0
+        paras = self.quote_paras(quote, big=True)
+        big = _ladder(self.sizes.body * 1.4, self.sizes.min_body)
+        step = self.best_step(lambda s: self.text_height(paras, area.w_pt, s), area.h_pt, big)
+        if step is None:
+            return None
+        frame = TextFrame(area, self.sized(paras, step), "quote", anchor="middle")
+        return PlannedSlide(
+            "quote",
+            title,
+            title_size,
+            (frame,),
+            slide.notes,
+            slide.line,
+            shrunk=step < self.sizes.body * 1.4 - 0.01,
+        )
+
+    def two_content(
+        self, slide: Slide, title: Inline | None, texts: list[_Text], visual: _Visual
+    ) -> PlannedSlide | None:
+        boxes = self.geo.layouts["two-content"]
+        left, right = boxes.bodies[0], boxes.bodies[1]
+        title_size, title_rect, shift = self.title_and_shift(title, boxes)
+        left = _shift(left, shift)
+        right = _shift(right, shift)
+        paras = [p for t in texts for p in t.paras]
+        step = self.best_step(
+            lambda s: self.text_height(paras, left.w_pt, s), left.h_pt, self.steps
+        )
+        if step is None:
+            return None
+        frames: list[Frame] = [
+            TextFrame(left, self.sized(paras, step), placeholder=0),
+            self.visual_frame(visual, right, right.h_pt, step),
+        ]
+        kind = "two-content"
+        return PlannedSlide(
+            kind,
+            title,
+            title_size,
+            tuple(frames),
+            slide.notes,
+            slide.line,
+            title_rect,
+            shrunk=step < self.sizes.body,
+        )
+
+    def stacked(
+        self, slide: Slide, title: Inline | None, items: list[_Item], kind: str
+    ) -> list[PlannedSlide]:
+        boxes = self.geo.layouts.get(kind) or self.geo.layouts["content"]
+        title_size, title_rect, shift = self.title_and_shift(title, boxes)
+        area = (
+            _shift(boxes.bodies[0], shift)
+            if boxes.bodies
+            else _below_title(boxes, self.geo.layouts["content"], self.geo)
+        )
+        if not items:
+            return [PlannedSlide(kind, title, title_size, (), slide.notes, slide.line, title_rect)]
+        height = area.h_pt * HEIGHT_SAFETY
+        step = self.best_step(lambda s: self.stack_height(items, area.w_pt, s), height, self.steps)
+        if step is not None:
+            frames = self.place(items, area, step)
+            return [
+                PlannedSlide(
+                    kind,
+                    title,
+                    title_size,
+                    frames,
+                    slide.notes,
+                    slide.line,
+                    title_rect,
+                    shrunk=step < self.sizes.body,
+                )
+            ]
+        # Too much even at the minimum size: split onto continuation slides.
+        pages = self.paginate_balanced(items, area.w_pt, height)
+        page_steps = [
+            self.best_step(lambda s, p=p: self.stack_height(p, area.w_pt, s), height, self.steps)
+            or self.steps[-1]
+            for p in pages
+        ]
+        step = min(page_steps)
+        out: list[PlannedSlide] = []
+        suffix = CONTINUED.get(self.lang, "(cont.)")
+        for k, page in enumerate(pages):
+            page_title = title
+            page_title_size, page_title_rect = title_size, title_rect
+            if k and title is not None:
+                page_title = (*title, Run(" " + suffix))
+                page_title_size = self.fit_title(page_title, boxes.title, self.sizes.title)
+            frames = self.place(page, area, step)
+            out.append(
+                PlannedSlide(
+                    kind,
+                    page_title,
+                    page_title_size,
+                    frames,
+                    slide.notes,
+                    slide.line,
+                    page_title_rect,
+                    shrunk=step < self.sizes.body,
+                    continued=k > 0,
+                )
+            )
+        return out
+
+    # placing stacked items
+
+    def place(self, items: Sequence[_Item], area: Rect, step: float) -> tuple[Frame, ...]:
+        width = area.w_pt
+        fixed = [self.item_height(i, width, step) for i in items]
+        visual_count = sum(1 for i in items if isinstance(i, _Visual))
+        free = area.h_pt * HEIGHT_SAFETY - sum(fixed) - GAP * (len(items) - 1)
+        extra = free / visual_count if visual_count else 0.0
+        frames: list[Frame] = []
+        top = 0.0
+        only_text = len(items) == 1 and isinstance(items[0], _Text)
+        used_placeholder = False
+        for item, h in zip(items, fixed, strict=True):
+            if isinstance(item, _Visual):
+                h = h + max(0.0, extra)
+                frames.append(self.visual_frame(item, area.slice(top, h), h, step))
+            elif isinstance(item, _Table):
+                frames.append(self.table_frame(item, area.slice(top, h), step))
+            else:
+                placeholder = None
+                if item.style == "body" and not used_placeholder:
+                    placeholder, used_placeholder = 0, True
+                # Text alone keeps the whole body box (room to edit); stacked, its own height.
+                rect = area if only_text else area.slice(top, h / HEIGHT_SAFETY)
+                frames.append(
+                    TextFrame(rect, self.sized(item.paras, step), item.style, placeholder)
+                )
+            top += h + GAP
+        return tuple(frames)
+
+    def visual_frame(self, item: _Visual, box: Rect, height_pt: float, step: float) -> Frame:
+        if isinstance(item.block, Chart):
+            return ChartFrame(box, item.block, max(self.sizes.min_body, step - 6))
+        # Keep the picture's aspect ratio inside the box, centred; never enlarge past 2x.
+        box_w, box_h = box.w_pt, min(height_pt, box.h_pt)
+        w = box_w
+        h = w / item.aspect
+        if h > box_h:
+            h = box_h
+            w = h * item.aspect
+        if item.natural_h and h > item.natural_h * 2:
+            h = item.natural_h * 2
+            w = h * item.aspect
+        x = box.x + round((box.w - w * EMU_PER_PT) / 2)
+        y = box.y + round((box.h - h * EMU_PER_PT) / 2) if box.h_pt >= h else box.y
+        rect = Rect(x, y, round(w * EMU_PER_PT), round(h * EMU_PER_PT))
+        return ImageFrame(rect, item.block.asset, item.block.alt)
+
+    # measuring
+
+    def text_height(self, paras: Sequence[Para], width: float, step: float) -> float:
+        total = 2 * INSET_Y
+        inner = width - 2 * INSET_X
+        for k, para in enumerate(paras):
+            size = self.size_of(para, step)
+            family = self.font_of(para)
+            lines = self.m.count_lines(self.pieces(para), size, inner - para.margin_left)
+            total += lines * size * self.m.line_height(family)
+            if k:
+                total += para.space_before * size
+        return total
+
+    def stack_height(self, items: Sequence[_Item], width: float, step: float) -> float:
+        return sum(self.item_height(i, width, step) for i in items) + GAP * (len(items) - 1)
+
+    def item_height(self, item: _Item, width: float, step: float) -> float:
+        if isinstance(item, _Text):
+            return self.text_height(item.paras, width, step)
+        if isinstance(item, _Table):
+            _, heights = self.table_layout(item.table, item.rows, width, self.table_size(step))
+            return sum(heights)
+        if isinstance(item.block, Chart):
+            return CHART_MIN_H
+        return min(IMAGE_MIN_H, item.natural_h or IMAGE_MIN_H)
+
+    def best_step(self, height_at, limit: float, steps: Sequence[float]) -> float | None:
+        """The largest size step whose height fits under `limit` (binary search: height grows
+        with the size)."""
+        if height_at(steps[0]) <= limit:
+            return steps[0]  # the common case: the text fits at the theme's size
+        if height_at(steps[-1]) > limit:
+            return None
+        lo, hi = 1, len(steps) - 1  # steps are decreasing; find the first that fits
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if height_at(steps[mid]) <= limit:
+                hi = mid
+            else:
+                lo = mid + 1
+        return steps[lo]
+
+    def size_of(self, para: Para, step: float) -> float:
+        if para.role in ("quote", "subtitle") and para.rel == 0:
+            return step
+        return max(self.sizes.min_body, step + para.rel)
+
+    def font_of(self, para: Para) -> str:
+        if para.role == "code":
+            return self.mono_font
+        if para.role == "heading":
+            return self.heading_font
+        return self.body_font
+
+    def pieces(self, para: Para) -> list[Piece]:
+        family = self.font_of(para)
+        mono = self.mono_font
+        bold = para.role == "heading"
+        italic = para.role == "quote"
+        # A bullet or number sits in the hanging indent, outside the measured text width.
+        return [
+            Piece(r.text, mono if r.code else family, bold or r.bold, italic or r.italic)
+            for r in para.runs
+        ]
+
+    def sized(self, paras: Iterable[Para], step: float) -> tuple[Para, ...]:
+        return tuple(replace(p, size=self.size_of(p, step)) for p in paras)
+
+    # titles
+
+    def fit_title(self, title: Inline | None, box: Rect | None, size: float) -> float:
+        if not title or box is None:
+            return size
+        floor = max(self.sizes.min_body, round(size * 0.6))
+        para = Para(title, "heading")
+        for s in _ladder(size, floor):
+            if self.title_height(para, box.w_pt, s) <= box.h_pt * HEIGHT_SAFETY:
+                return s
+        return floor
+
+    def title_height(self, para: Para, width: float, size: float) -> float:
+        lines = self.m.count_lines(self.pieces(para), size, width - 2 * INSET_X)
+        return lines * size * self.m.line_height(self.heading_font) + 2 * INSET_Y
+
+    def title_and_shift(
+        self, title: Inline | None, boxes: LayoutBoxes
+    ) -> tuple[float, Rect | None, float]:
+        """Title size, a taller title box if even the smallest size needs one, and how far the
+        body must move down (points) to make room."""
+        if title is None or boxes.title is None:
+            return 0.0, None, 0.0
+        size = self.fit_title(title, boxes.title, self.sizes.title)
+        need = self.title_height(Para(title, "heading"), boxes.title.w_pt, size) / HEIGHT_SAFETY
+        if need <= boxes.title.h_pt:
+            return size, None, 0.0
+        extra = need - boxes.title.h_pt
+        grown = Rect(boxes.title.x, boxes.title.y, boxes.title.w, round(need * EMU_PER_PT))
+        return size, grown, extra
+
+    # splitting
+
+    def paginate_balanced(
+        self, items: list[_Item], width: float, height: float
+    ) -> list[list[_Item]]:
+        """Pages at the minimum size, as few as possible, then evened out: the smallest page
+        height that still gives that many pages spreads the content over them."""
+        pages = self.paginate(items, width, height)
+        count = len(pages)
+        if count < 2:
+            return pages
+        lo, hi = height / count, height
+        best = pages
+        for _ in range(7):
+            mid = (lo + hi) / 2
+            trial = self.paginate(items, width, mid)
+            if len(trial) <= count:
+                best, hi = trial, mid
+            else:
+                lo = mid
+        return best
+
+    def paginate(self, items: list[_Item], width: float, height: float) -> list[list[_Item]]:
+        step = self.steps[-1]
+        pages: list[list[_Item]] = [[]]
+        used = 0.0
+        queue = list(items)
+        while queue:
+            item = queue.pop(0)
+            gap = GAP if pages[-1] else 0.0
+            h = self.item_height(item, width, step)
+            if used + gap + h <= height:
+                pages[-1].append(item)
+                used += gap + h
+                continue
+            room = height - used - gap
+            head, tail = self.split(item, width, room, step)
+            if head is None and not pages[-1]:
+                # Not even a first piece fits on an empty page: place what cannot be split.
+                head, tail = self.split(item, width, height, step, force=True)
+            if head is not None:
+                pages[-1].append(head)
+            if tail is not None:
+                queue.insert(0, tail)
+            pages.append([])
+            used = 0.0
+        return [p for p in pages if p]
+
+    def split(
+        self, item: _Item, width: float, room: float, step: float, force: bool = False
+    ) -> tuple[_Item | None, _Item | None]:
+        if isinstance(item, _Visual):
+            return (item, None) if force else (None, item)
+        if isinstance(item, _Table):
+            size = self.table_size(step)
+            _, heights = self.table_layout(item.table, item.rows, width, size)
+            used = heights[0]
+            count = 0
+            for h in heights[1:]:
+                if used + h > room:
+                    break
+                used += h
+                count += 1
+            if count == 0:
+                if not force:
+                    return None, item
+                count = 1
+            if count >= len(item.rows):
+                return item, None
+            return _Table(item.table, item.rows[:count]), _Table(item.table, item.rows[count:])
+        # Text: whole paragraphs first, then lines of the paragraph that does not fit.
+        paras = item.paras
+        used = 2 * INSET_Y
+        inner = width - 2 * INSET_X
+        for k, para in enumerate(paras):
+            size = self.size_of(para, step)
+            line_h = size * self.m.line_height(self.font_of(para))
+            starts = self.m.break_lines(self.pieces(para), size, inner - para.margin_left)
+            before = para.space_before * size if k else 0.0
+            h = before + len(starts) * line_h
+            if used + h <= room:
+                used += h
+                continue
+            fit_lines = int((room - used - before) // line_h) if room > used + before else 0
+            if fit_lines >= 1 and len(starts) > 1:
+                cut = starts[min(fit_lines, len(starts) - 1)]
+                first, second = _cut_runs(para.runs, cut)
+                head = [*paras[:k], replace(para, runs=first)]
+                tail_para = replace(
+                    para,
+                    runs=second,
+                    space_before=0.0,
+                    number_start=para.ordinal if para.number_start else None,
+                )
+                tail_para = (
+                    replace(tail_para, bullet=None, number_start=None)
+                    if (para.bullet or para.number_start)
+                    else tail_para
+                )
+                return _Text(head, item.style), _Text(
+                    [tail_para, *_renumber(paras[k + 1 :])], item.style
+                )
+            if k == 0:
+                if force:
+                    # A single line taller than the page: give it its own page anyway.
+                    return _Text([paras[0]], item.style), (
+                        _Text(_renumber(paras[1:]), item.style) if paras[1:] else None
+                    )
+                return None, item
+            return _Text(list(paras[:k]), item.style), _Text(_renumber(paras[k:]), item.style)
+        return item, None
+
+    # tables
+
+    def table_size(self, step: float) -> float:
+        return max(self.sizes.min_body, step - 4)
+
+    def table_layout(
+        self, table: Table, rows: Sequence[tuple[Inline, ...]], width: float, size: float
+    ) -> tuple[list[float], list[float]]:
+        """Column widths (points) and row heights (points, header first)."""
+        ncols = max([len(table.header)] + [len(r) for r in table.rows] + [1])
+        cells_by_col: list[list[tuple[Inline, bool]]] = [[] for _ in range(ncols)]
+        for k in range(ncols):
+            if k < len(table.header):
+                cells_by_col[k].append((table.header[k], True))
+            for row in table.rows:  # widths from every row, so split parts align
+                if k < len(row):
+                    cells_by_col[k].append((row[k], False))
+        natural = []
+        for cells in cells_by_col:
+            widest = max(
+                (
+                    sum(
+                        self.m.width(
+                            r.text,
+                            self.mono_font if r.code else self.body_font,
+                            bold or r.bold,
+                            r.italic,
+                        )
+                        for r in cell
+                    )
+                    * size
+                    for cell, bold in cells
+                ),
+                default=0.0,
+            )
+            natural.append(widest + 2 * CELL_X + 2)
+        widths = _share(natural, width)
+        heights = [self.row_height(table.header, widths, size, bold=True)]
+        heights += [self.row_height(row, widths, size) for row in rows]
+        return widths, heights
+
+    def row_height(
+        self, row: Sequence[Inline], widths: Sequence[float], size: float, bold: bool = False
+    ) -> float:
+        lines = 1
+        for k, cell in enumerate(row[: len(widths)]):
+            pieces = [
+                Piece(
+                    r.text, self.mono_font if r.code else self.body_font, bold or r.bold, r.italic
+                )
+                for r in cell
+            ]
+            lines = max(lines, self.m.count_lines(pieces, size, widths[k] - 2 * CELL_X))
+        return lines * size * self.m.line_height(self.body_font) + 2 * CELL_Y
+
+    def table_frame(self, item: _Table, box: Rect, step: float) -> TableFrame:
+        size = self.table_size(step)
+        widths, heights = self.table_layout(item.table, item.rows, box.w_pt, size)
+        width_emu = [round(w * EMU_PER_PT) for w in widths]
+        width_emu[-1] += box.w - sum(width_emu)  # rounding leftovers go to the last column
+        rect = Rect(box.x, box.y, box.w, round(sum(heights) * EMU_PER_PT))
+        ncols = len(widths)
+        header = tuple(item.table.header) + ((),) * (ncols - len(item.table.header))
+        rows = tuple(tuple(r) + ((),) * (ncols - len(r)) for r in item.rows)
+        align = tuple(item.table.align) + ("left",) * (ncols - len(item.table.align))
+        return TableFrame(
+            rect,
+            header,
+            rows,
+            align,
+            tuple(width_emu),
+            tuple(round(h * EMU_PER_PT) for h in heights),
+            size,
+        )
+
+    # blocks -> items
+
+    def items(self, blocks: Sequence[Block]) -> list[_Item]:
+        items: list[_Item] = []
+        text: list[Para] = []
+
+        def flush() -> None:
+            if text:
+                items.append(_Text(list(text)))
+                text.clear()
+
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                text.append(Para(block.runs, space_before=0.5))
+            elif isinstance(block, Heading):
+                text.append(Para(block.runs, "heading", rel=2, space_before=0.6))
+            elif isinstance(block, ListBlock):
+                text.extend(self.list_paras(block, 1))
+                for image in _images_in(block):
+                    flush()
+                    items.append(self.visual(image))
+            elif isinstance(block, Quote):
+                text.extend(self.quote_paras(block, big=False))
+            elif isinstance(block, RawHtml):
+                for line in html_text(block.html):
+                    text.append(Para((Run(line),), space_before=0.5))
+            elif isinstance(block, Code):
+                flush()
+                lines = block.text.split("\n") or [""]
+                items.append(
+                    _Text(
+                        [Para((Run(line or " ", code=True),), "code", rel=-4) for line in lines],
+                        "code",
+                    )
+                )
+            elif isinstance(block, Table):
+                flush()
+                items.append(_Table(block, block.rows))
+            elif isinstance(block, Chart | Image):
+                flush()
+                items.append(self.visual(block))
+        flush()
+        return items
+
+    def visual(self, block: Chart | Image) -> _Visual:
+        if isinstance(block, Image):
+            asset = self.doc.assets[block.asset]
+            aspect = asset.width / asset.height if asset.height else 1.0
+            return _Visual(block, aspect, asset.height * 0.75)  # pixels at 96 dpi -> points
+        return _Visual(block)
+
+    def list_paras(self, block: ListBlock, level: int) -> list[Para]:
+        paras: list[Para] = []
+        bullet = "•" if level % 2 else "–"
+        for k, item in enumerate(block.items):
+            first = True
+            for child in item.blocks:
+                if isinstance(child, Paragraph):
+                    ordinal = block.start + k if block.ordered else None
+                    paras.append(
+                        Para(
+                            child.runs,
+                            level=level,
+                            bullet=None if block.ordered or not first else bullet,
+                            number_start=block.start if block.ordered and first else None,
+                            ordinal=ordinal if first else None,
+                            rel=-2 * (level - 1),
+                            space_before=0.25 if level == 1 else 0.1,
+                        )
+                    )
+                    first = False
+                elif isinstance(child, ListBlock):
+                    paras.extend(self.list_paras(child, level + 1))
+                elif isinstance(child, Code):
+                    paras.extend(
+                        Para((Run(line or " ", code=True),), "code", level=level, rel=-4)
+                        for line in child.text.split("\n")
+                    )
+                elif isinstance(child, Quote):
+                    paras.extend(self.quote_paras(child, big=False))
+        return paras
+
+    def quote_paras(self, quote: Quote, big: bool) -> list[Para]:
+        paras: list[Para] = []
+        for block in quote.blocks:
+            if isinstance(block, Paragraph):
+                text = plain_text(block.runs).strip()
+                is_attribution = text[:1] in ("—", "–") or text.startswith("-- ")
+                role = "attribution" if is_attribution and paras else "quote"
+                paras.append(
+                    Para(
+                        block.runs,
+                        role,
+                        align=("right" if role == "attribution" else "center" if big else "left"),
+                        rel=(-6 if big else -2) if role == "attribution" else 0,
+                        space_before=0.5,
+                    )
+                )
+            elif isinstance(block, ListBlock):
+                paras.extend(self.list_paras(block, 1))
+        return paras
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _ladder(top: float, bottom: float) -> list[float]:
+    """Sizes from `top` down to `bottom` in 1 pt steps (both included)."""
+    top, bottom = float(top), float(bottom)
+    steps = [top - k for k in range(int(math.floor(top - bottom)) + 1)]
+    if steps[-1] > bottom + 1e-6:
+        steps.append(bottom)
+    return [round(s, 2) for s in steps]
+
+
+def _share(natural: list[float], width: float) -> list[float]:
+    """Column widths: every column gets its natural width when all fit (then stretched to
+    the table width); otherwise narrow columns keep theirs and wide ones share the rest."""
+    total = sum(natural)
+    if total <= width:
+        return [n * width / total for n in natural]
+    widths = [0.0] * len(natural)
+    remaining = list(range(len(natural)))
+    room = width
+    while remaining:
+        fair = room / len(remaining)
+        narrow = [k for k in remaining if natural[k] <= fair]
+        if not narrow:
+            wide_total = sum(natural[k] for k in remaining)
+            for k in remaining:
+                widths[k] = room * natural[k] / wide_total
+            break
+        for k in narrow:
+            widths[k] = natural[k]
+            room -= natural[k]
+            remaining.remove(k)
+    return widths
+
+
+def _cut_runs(runs: Inline, offset: int) -> tuple[Inline, Inline]:
+    """Split runs at a character offset (a line start), dropping the space at the cut."""
+    first: list[Run] = []
+    second: list[Run] = []
+    pos = 0
+    for run in runs:
+        end = pos + len(run.text)
+        if end <= offset:
+            first.append(run)
+        elif pos >= offset:
+            second.append(run)
+        else:
+            cut = offset - pos
+            first.append(replace(run, text=run.text[:cut]))
+            second.append(replace(run, text=run.text[cut:]))
+        pos = end
+    if first:
+        first[-1] = replace(first[-1], text=first[-1].text.rstrip(" "))
+    if second:
+        second[0] = replace(second[0], text=second[0].text.lstrip(" "))
+    return tuple(r for r in first if r.text), tuple(r for r in second if r.text)
+
+
+def _renumber(paras: Sequence[Para]) -> list[Para]:
+    """Ordered-list items that start a new slide keep their numbers: 4. stays 4."""
+    out: list[Para] = []
+    starts: dict[int, int] = {}
+    for p in paras:
+        if p.number_start is not None and p.ordinal is not None:
+            start = starts.setdefault(p.level, p.ordinal)
+            p = replace(p, number_start=start)
+        out.append(p)
+    return out
+
+
+def _below_title(boxes: LayoutBoxes, content: LayoutBoxes, geo: Geometry) -> Rect:
+    if content.bodies:
+        return content.bodies[0]
+    top = (boxes.title.y + boxes.title.h) if boxes.title else geo.height // 10
+    margin = geo.width // 20
+    return Rect(margin, top + margin // 2, geo.width - 2 * margin, geo.height - top - 2 * margin)
+
+
+def _shift(rect: Rect, points: float) -> Rect:
+    if not points:
+        return rect
+    delta = round(points * EMU_PER_PT)
+    return Rect(rect.x, rect.y + delta, rect.w, max(rect.h - delta, rect.h // 3))
+
+
+def _images_in(block: ListBlock) -> list[Image]:
+    found: list[Image] = []
+    for item in block.items:
+        for child in item.blocks:
+            if isinstance(child, Image):
+                found.append(child)
+            elif isinstance(child, ListBlock):
+                found.extend(_images_in(child))
+    return found
+
+
+class _TextOnly(html.parser.HTMLParser):
+    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+    SKIP = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = [""]
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCK:
+            self.lines.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.skipping:
+            self.skipping -= 1
+        elif tag in self.BLOCK:
+            self.lines.append("")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.lines[-1] += data
+
+
+def html_text(markup: str) -> list[str]:
+    """The visible text of author-written HTML, one entry per block (never any markup)."""
+    parser = _TextOnly()
+    parser.feed(markup)
+    parser.close()
+    return [" ".join(line.split()) for line in parser.lines if line.strip()]
+
+
+def _date(meta) -> str:
+    return format_date(meta.date, meta.lang)
