@@ -1,0 +1,451 @@
+"""The deck renderer: document model + theme -> a native, editable PowerPoint presentation.
+
+`render_deck` opens the theme's template (bytes loaded by the theme), reads the boxes of its
+layouts, asks the planner (`plan.py`) where everything goes and at what size, then draws the
+plan with python-pptx: titles and body text in the layouts' placeholders, native tables and
+charts, pictures with alt text, speaker notes, footers and slide numbers. It returns the
+presentation; writing it to disk is `output.py`'s job.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+from pptx.enum.shapes import PP_PLACEHOLDER
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.presentation import Presentation as PresentationType
+from pptx.util import Emu, Pt
+
+from ..errors import InputError
+from ..model import (
+    Block,
+    Chart,
+    Code,
+    Document,
+    Heading,
+    Image,
+    Inline,
+    ListBlock,
+    Only,
+    Paragraph,
+    Quote,
+    RawHtml,
+    Table,
+    plain_text,
+)
+from ..themes import Theme
+from . import pptx_speed, pptx_xml
+from .fit import Measurer
+from .plan import (
+    CELL_X,
+    CELL_Y,
+    INSET_X,
+    INSET_Y,
+    ChartFrame,
+    Geometry,
+    ImageFrame,
+    LayoutBoxes,
+    PlannedSlide,
+    Planner,
+    Rect,
+    TableFrame,
+    TextFrame,
+    html_text,
+)
+
+CHART_TYPES = {
+    "bar": XL_CHART_TYPE.BAR_CLUSTERED,
+    "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
+    "line": XL_CHART_TYPE.LINE_MARKERS,
+    "pie": XL_CHART_TYPE.PIE,
+}
+TITLE_TYPES = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
+BODY_TYPES = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
+
+
+def render_deck(
+    doc: Document,
+    theme: Theme,
+    measurer: Measurer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PresentationType:
+    """Build the presentation for `doc` in `theme`. Pure: reads no file."""
+    prs = Presentation(io.BytesIO(theme.template))
+    pptx_xml.remove_all_slides(prs)
+    pptx_xml.apply_theme(prs, theme.colors, theme.fonts)
+    pptx_speed.make_linear(prs)
+    layouts = _layouts(prs, theme)
+    geometry = Geometry(
+        prs.slide_width,
+        prs.slide_height,
+        {kind: _boxes(layout) for kind, layout in layouts.items()},
+    )
+    planner = Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
+    planned = planner.plan()
+    drawer = _Drawer(prs, doc, theme, layouts)
+    for number, slide_plan in enumerate(planned, start=1):
+        drawer.draw(slide_plan, number)
+        if progress is not None:
+            progress(number, len(planned))
+    props = prs.core_properties
+    props.title = doc.meta.title
+    props.subject = doc.meta.subtitle or doc.meta.subject
+    props.author = doc.meta.author
+    props.language = doc.meta.lang
+    props.keywords = ""
+    return prs
+
+
+def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> list[PlannedSlide]:
+    """The plan only (for checks and tests): which slides, where, at what size."""
+    prs = Presentation(io.BytesIO(theme.template))
+    layouts = _layouts(prs, theme)
+    geometry = Geometry(
+        prs.slide_width, prs.slide_height, {k: _boxes(v) for k, v in layouts.items()}
+    )
+    return Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces)).plan()
+
+
+def _layouts(prs, theme: Theme) -> dict:
+    found = {}
+    names = [layout.name for layout in prs.slide_layouts]
+    missing = []
+    for kind, name in theme.layouts.items():
+        layout = prs.slide_layouts.get_by_name(name)
+        if layout is None:
+            missing.append(f"{kind} -> '{name}'")
+        else:
+            found[kind] = layout
+    if missing:
+        raise InputError(
+            f"the template of theme '{theme.name}' lacks layouts {', '.join(missing)}; it has: "
+            f"{', '.join(repr(n) for n in names)}. Map each slide kind to one of them in "
+            "[layouts] of theme.toml",
+            theme.template_path,
+        )
+    return found
+
+
+def _rect(shape) -> Rect:
+    return Rect(int(shape.left), int(shape.top), int(shape.width), int(shape.height))
+
+
+def _boxes(layout) -> LayoutBoxes:
+    title = None
+    bodies = []
+    for ph in sorted(layout.placeholders, key=lambda p: p.placeholder_format.idx):
+        kind = ph.placeholder_format.type
+        if kind in TITLE_TYPES and title is None:
+            title = _rect(ph)
+        elif kind in BODY_TYPES:
+            bodies.append(_rect(ph))
+    return LayoutBoxes(title, tuple(bodies))
+
+
+class _Drawer:
+    """Draws planned slides. Text, placeholders, tables, footers and notes are written as XML
+    (pptx_xml: python-pptx's shape API is too slow for 1,000-slide decks); charts and
+    pictures, a few per deck, go through python-pptx's API."""
+
+    def __init__(self, prs, doc: Document, theme: Theme, layouts: dict):
+        self.prs = prs
+        self.doc = doc
+        self.theme = theme
+        self.layouts = layouts
+        self.lang = doc.meta.lang
+        self.colors = theme.colors
+        self.mono = theme.fonts.mono
+        footer = theme.slides.footer or doc.meta.title
+        self.placeholders = {
+            kind: _placeholder_elements(layout) for kind, layout in layouts.items()
+        }
+        self.footers = {
+            kind: pptx_xml.footer_prototypes(
+                layout,
+                footer,
+                theme.slides.slide_numbers,
+                font=theme.fonts.body,
+                color=theme.colors.muted,
+            )
+            for kind, layout in layouts.items()
+        }
+        self.notes = pptx_xml.NotesWriter(prs, self.lang)
+
+    def draw(self, plan: PlannedSlide, number: int) -> None:
+        kind = plan.kind if plan.kind in self.layouts else "content"
+        slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind])
+        tree = slide_part._element.cSld.spTree
+        title_sp, bodies = self.placeholders[kind]
+        shape_id = 2
+        if plan.title and title_sp is not None:
+            sp = pptx_xml.placeholder(tree, title_sp, shape_id, plan.title_rect)
+            shape_id += 1
+            body = pptx_xml.text_body(sp, (INSET_X, INSET_Y))
+            p = pptx_xml.paragraph(body, align=_title_align(title_sp))
+            self.add_runs(slide_part, p, plan.title, plan.title_size)
+        free_bodies = list(bodies)
+        for frame in plan.frames:
+            if isinstance(frame, TextFrame):
+                if frame.placeholder is not None and free_bodies:
+                    sp = pptx_xml.placeholder(tree, free_bodies.pop(0), shape_id, frame.rect)
+                else:
+                    fill = "F3F4F6" if frame.style == "code" else None
+                    name = {"code": "Code", "quote": "Quote"}.get(frame.style, "Text")
+                    sp = pptx_xml.text_box(tree, shape_id, name, frame.rect, fill)
+                shape_id += 1
+                self.fill_text(slide_part, sp, frame)
+            elif isinstance(frame, TableFrame):
+                self.draw_table(slide_part, tree, shape_id, frame)
+                shape_id += 1
+            elif isinstance(frame, ChartFrame):
+                self.draw_chart(slide_part.slide, frame)
+                shape_id += 1
+            elif isinstance(frame, ImageFrame):
+                self.draw_image(slide_part.slide, frame)
+                shape_id += 1
+        if plan.kind != "title":
+            pptx_xml.add_footer(
+                tree, self.footers[kind], max(shape_id, _next_id(tree)), number, self.lang
+            )
+        if plan.notes:
+            self.notes.add(slide_part, notes_lines(plan.notes))
+
+    # text
+
+    def fill_text(self, slide_part, sp, frame: TextFrame) -> None:
+        body = pptx_xml.text_body(sp, (INSET_X, INSET_Y), frame.anchor)
+        first = True
+        for para in frame.paras:
+            listed = para.bullet is not None or para.number_start is not None
+            p = pptx_xml.paragraph(
+                body,
+                margin_left=para.margin_left,
+                hanging=para.hanging,
+                align=para.align,
+                space_before=0.0 if first else para.space_before * para.size,
+                bullet=para.bullet,
+                number_start=para.number_start,
+                bullet_color=self.colors.accent if listed else None,
+            )
+            first = False
+            color = None
+            italic = False
+            if para.role == "quote":
+                color, italic = self.colors.primary, True
+            elif para.role == "attribution":
+                color = self.colors.muted
+            elif para.role == "heading":
+                color = self.colors.primary
+            self.add_runs(
+                slide_part,
+                p,
+                para.runs,
+                para.size,
+                bold=para.role == "heading",
+                italic=italic,
+                color=color,
+                mono=para.role == "code",
+            )
+            pptx_xml.end_paragraph(p, self.lang, para.size)
+
+    def add_runs(
+        self,
+        slide_part,
+        p,
+        runs: Inline,
+        size: float,
+        bold: bool = False,
+        italic: bool = False,
+        color: str | None = None,
+        mono: bool = False,
+    ) -> None:
+        for r in runs:
+            rid = slide_part.relate_to(r.href, RT.HYPERLINK, is_external=True) if r.href else None
+            pptx_xml.run(
+                p,
+                r.text,
+                self.lang,
+                size,
+                bold=bold or r.bold,
+                italic=italic or r.italic,
+                strike=r.strike,
+                font=self.mono if (r.code or mono) else None,
+                color=color,
+                link_rid=rid,
+            )
+
+    # tables
+
+    def draw_table(self, slide_part, tree, shape_id: int, frame: TableFrame) -> None:
+        _, rows = pptx_xml.table(tree, shape_id, frame.rect, frame.col_widths, frame.row_heights)
+        light = _tint(self.colors.primary, 0.9)
+        for r, (row, cells) in enumerate(zip(rows, (frame.header, *frame.rows), strict=True)):
+            fill = (
+                self.colors.primary if r == 0 else (light if r % 2 == 0 else self.colors.background)
+            )
+            color = self.colors.background if r == 0 else self.colors.text
+            for c in range(len(frame.col_widths)):
+                body = pptx_xml.table_cell(row, (CELL_X, CELL_Y), fill)
+                p = pptx_xml.paragraph(body, align=frame.align[c])
+                content = cells[c] if c < len(cells) else ()
+                self.add_runs(slide_part, p, content, frame.size, bold=r == 0, color=color)
+                pptx_xml.end_paragraph(p, self.lang, frame.size)
+
+    # charts and pictures (python-pptx's API: a few per deck)
+
+    def draw_chart(self, slide, frame: ChartFrame) -> None:
+        spec = frame.chart
+        data = CategoryChartData(number_format="General")
+        data.categories = list(spec.categories)
+        for series in spec.series:
+            data.add_series(series.name, list(series.values))
+        shape = slide.shapes.add_chart(CHART_TYPES[spec.kind], *_xywh(frame.rect), data)
+        shape.name = "Chart"
+        chart = shape.chart
+        size = Pt(frame.size)
+        chart.font.size = size
+        chart.font.name = self.theme.fonts.body
+        if spec.title:
+            chart.has_title = True
+            chart.chart_title.text_frame.text = spec.title
+            title_run = chart.chart_title.text_frame.paragraphs[0].runs[0]
+            title_run.font.size = Pt(frame.size + 2)
+            title_run.font.bold = True
+        else:
+            chart.has_title = False
+        multi = len(spec.series) > 1
+        chart.has_legend = multi or spec.kind == "pie"
+        if chart.has_legend:
+            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+            chart.legend.include_in_layout = False
+            chart.legend.font.size = size
+        plot = chart.plots[0]
+        plot.has_data_labels = True
+        labels = plot.data_labels
+        labels.font.size = size
+        labels.number_format = _number_format(spec)
+        labels.number_format_is_linked = False
+        if spec.kind in ("bar", "column"):
+            labels.position = XL_LABEL_POSITION.OUTSIDE_END
+            plot.gap_width = 60
+            if not multi:
+                plot.vary_by_categories = False
+        elif spec.kind == "pie":
+            labels.position = XL_LABEL_POSITION.BEST_FIT
+        colors = list(self.colors.series)
+        if spec.kind == "pie":
+            for k, point in enumerate(plot.series[0].points):
+                point.format.fill.solid()
+                point.format.fill.fore_color.rgb = RGBColor.from_string(colors[k % len(colors)])
+        else:
+            for k, series in enumerate(plot.series):
+                color = RGBColor.from_string(colors[k % len(colors)])
+                if spec.kind == "line":
+                    series.format.line.color.rgb = color
+                    series.format.line.width = Pt(2.5)
+                    series.smooth = False
+                else:
+                    series.format.fill.solid()
+                    series.format.fill.fore_color.rgb = color
+        if spec.kind != "pie":
+            value_axis = chart.value_axis
+            value_axis.has_major_gridlines = True
+            value_axis.major_gridlines.format.line.color.rgb = RGBColor.from_string("D9DDE3")
+            value_axis.tick_labels.font.size = size
+            value_axis.tick_labels.number_format = _number_format(spec)
+            value_axis.tick_labels.number_format_is_linked = False
+            chart.category_axis.tick_labels.font.size = size
+        pptx_xml.set_chart_language(chart, self.lang)
+
+    def draw_image(self, slide, frame: ImageFrame) -> None:
+        asset = self.doc.assets[frame.asset]
+        x, y, w, h = _xywh(frame.rect)
+        picture = slide.shapes.add_picture(io.BytesIO(asset.data), x, y, w, h)
+        picture.name = "Picture"
+        pptx_xml.set_alt_text(picture, frame.alt)
+
+
+def _placeholder_elements(layout):
+    """The layout's title placeholder element and its body placeholders (by index)."""
+    title = None
+    bodies = []
+    for ph in sorted(layout.placeholders, key=lambda p: p.placeholder_format.idx):
+        kind = ph.placeholder_format.type
+        if kind in TITLE_TYPES and title is None:
+            title = ph._element
+        elif kind in BODY_TYPES:
+            bodies.append(ph._element)
+    return title, bodies
+
+
+def _title_align(title_sp) -> str:
+    """Titles keep the alignment the template gives them (centred on a title slide)."""
+    return "center" if title_sp.find(".//{*}ph").get("type") == "ctrTitle" else "left"
+
+
+def _next_id(tree) -> int:
+    return max(int(e.get("id")) for e in tree.iter("{*}cNvPr")) + 1
+
+
+def _xywh(rect: Rect) -> tuple[Emu, Emu, Emu, Emu]:
+    return Emu(rect.x), Emu(rect.y), Emu(rect.w), Emu(rect.h)
+
+
+def _tint(hex_color: str, amount: float) -> str:
+    """The colour mixed with white (amount 0..1 of white)."""
+    rgb = [int(hex_color[k : k + 2], 16) for k in (0, 2, 4)]
+    return "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def _number_format(chart: Chart) -> str:
+    values = [v for s in chart.series for v in s.values]
+    decimals = any(abs(v - round(v)) > 1e-9 for v in values)
+    base = "#,##0.0" if decimals else "#,##0"
+    unit = chart.unit.replace('"', "'")
+    if not unit:
+        return base
+    if unit == "%":
+        return base + '" %"'
+    return f'{base}" {unit}"'
+
+
+def notes_lines(blocks: Sequence[Block], depth: int = 0) -> list[str]:
+    """Speaker notes as plain lines: the notes page has no room for layout."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph | Heading):
+            lines.append(plain_text(block.runs))
+        elif isinstance(block, ListBlock):
+            for k, item in enumerate(block.items):
+                mark = f"{block.start + k}." if block.ordered else "•"
+                inner = notes_lines(item.blocks, depth + 1)
+                if inner:
+                    lines.append("    " * depth + f"{mark} {inner[0].lstrip()}")
+                    lines.extend(inner[1:])
+        elif isinstance(block, Quote):
+            lines.extend(notes_lines(block.blocks, depth))
+        elif isinstance(block, Code):
+            lines.extend(block.text.split("\n"))
+        elif isinstance(block, Table):
+            lines.append(" | ".join(plain_text(c) for c in block.header))
+            lines.extend(" | ".join(plain_text(c) for c in row) for row in block.rows)
+        elif isinstance(block, Chart):
+            lines.append(block.title)
+            for s in block.series:
+                lines.extend(
+                    f"{c}: {v:g} {block.unit}".rstrip()
+                    for c, v in zip(block.categories, s.values, strict=False)
+                )
+        elif isinstance(block, Only):
+            if block.output == "deck":
+                lines.extend(notes_lines(block.blocks, depth))
+        elif isinstance(block, RawHtml):
+            lines.extend(html_text(block.html))
+        elif isinstance(block, Image):
+            lines.append(block.alt)
+    return lines
