@@ -1,0 +1,134 @@
+"""The build pipeline: read -> model -> typography -> render -> write, for every file and theme.
+
+A bad file is reported and skipped; the others are still built, and the run reports every
+problem at once (the CLI then exits 1). Themes are loaded and validated once per build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import typography
+from .errors import Diagnostic, InputError
+from .model import Document
+from .output import output_path, write_atomic
+from .reader import find_project_root, read_document
+from .render.deck import render_deck
+from .render.fit import Measurer
+from .themes import Theme, ThemeNotFound, load_theme
+
+FORMATS = ("deck",)
+
+
+@dataclass
+class Written:
+    path: Path
+    what: str  # e.g. "26 slides"
+
+
+@dataclass
+class BuildResult:
+    written: list[Written] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def content_files(paths: Iterable[Path], root: Path) -> list[Path]:
+    """The Markdown files to build: the given files and folders, or every content/*.md."""
+    given = list(paths)
+    if not given:
+        return sorted((root / "content").glob("*.md"))
+    files: list[Path] = []
+    for path in given:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.md")))
+        else:
+            files.append(path)
+    return files
+
+
+class ThemeCache:
+    """Each theme loaded and validated once, with one measurer (font caches) per theme."""
+
+    def __init__(self, root: Path, result: BuildResult):
+        self.root = root
+        self.result = result
+        self.themes: dict[str, Theme | InputError] = {}
+        self.measurers: dict[str, Measurer] = {}
+
+    def get(self, name: str, doc: Document | None = None) -> Theme | None:
+        """The theme, or None after reporting why it cannot be used. A theme named in a
+        document's front matter that does not exist is that document's error (path:line);
+        a broken theme is reported once, at its own file."""
+        if name not in self.themes:
+            try:
+                theme, warnings = load_theme(name, self.root)
+                self.result.warnings.extend(warnings)
+                self.themes[name] = theme
+                self.measurers[name] = Measurer(theme.fonts.faces)
+            except InputError as exc:
+                self.themes[name] = exc
+                if not isinstance(exc, ThemeNotFound):
+                    self.result.errors.extend(exc.diagnostics)
+        found = self.themes[name]
+        if isinstance(found, ThemeNotFound):
+            path = doc.path if doc is not None else None
+            line = doc.meta.lines.get("theme") if doc is not None else None
+            self.result.errors.append(Diagnostic(path, line, str(found.diagnostics[0].message)))
+            return None
+        return found if isinstance(found, Theme) else None
+
+
+def load_document(path: Path, root: Path, result: BuildResult) -> Document | None:
+    """Read one file; its problems go to `result`."""
+    try:
+        doc, warnings = read_document(path, root)
+    except InputError as exc:
+        result.errors.extend(exc.diagnostics)
+        return None
+    result.warnings.extend(warnings)
+    return typography.apply(doc)
+
+
+def build(
+    paths: Iterable[Path] = (),
+    themes: Iterable[str] = (),
+    out_dir: Path | None = None,
+    formats: Iterable[str] = FORMATS,
+    root: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    on_written: Callable[[Written], None] | None = None,
+) -> BuildResult:
+    """Build every output for every content file and theme. Never raises `InputError`:
+    problems are collected in the result."""
+    root = (root or find_project_root(Path.cwd() / "pyproject.toml")).resolve()
+    out_dir = out_dir if out_dir is not None else root / "build"
+    result = BuildResult()
+    cache = ThemeCache(root, result)
+    theme_names = list(themes)
+    for path in content_files(paths, root):
+        doc = load_document(path, root, result)
+        if doc is None:
+            continue
+        for name in theme_names or [doc.meta.theme]:
+            theme = cache.get(name, doc)
+            if theme is None:
+                continue
+            if "deck" in formats:
+                try:
+                    report = None
+                    if progress is not None:
+                        report = lambda n, total, p=path: progress(p.name, n, total)  # noqa: E731
+                    prs = render_deck(doc, theme, cache.measurers[name], report)
+                except InputError as exc:
+                    result.errors.extend(exc.diagnostics)
+                    continue
+                target = output_path(out_dir, name, doc.stem, ".pptx")
+                write_atomic(target, prs.save)
+                item = Written(target, f"{len(prs.slides)} slides")
+                result.written.append(item)
+                if on_written is not None:
+                    on_written(item)
+    return result

@@ -1,0 +1,138 @@
+"""Command line: ``deckgen build [PATH ...] [--theme NAME] [--out DIR] [--format deck]``.
+
+`main(argv)` returns the exit code: 0 success, 1 bad input (every problem printed as
+``path:line: message``), 2 bad usage, 3 an internal error (a bug: rerun with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .build import FORMATS, Written, build
+from .errors import DeckgenError, UsageError, display_path
+from .reader import find_project_root
+from .themes import ThemeNotFound, find_theme
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own usage errors: exit 2, no traceback
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="deckgen",
+        description="Markdown -> native PowerPoint training deck, in each client's theme.",
+    )
+    parser.add_argument("--version", action="version", version=f"deckgen {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    b = commands.add_parser("build", help="build the outputs of content files")
+    b.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="Markdown files or folders (default: every content/*.md)",
+    )
+    b.add_argument(
+        "--theme",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="theme to build with (default: the file's front matter theme)",
+    )
+    b.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: build/); files go to DIR/<theme>/",
+    )
+    b.add_argument("--format", choices=FORMATS, default="deck", help="what to build")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = make_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("deckgen: give a command, e.g. 'deckgen build' (see deckgen --help)")
+        return cmd_build(args)
+    except DeckgenError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(
+            "deckgen: interrupted; outputs already written are complete, none is partial",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as exc:  # a bug in deckgen, not in the user's input
+        if debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"deckgen: internal error: {type(exc).__name__}: {exc} "
+                "(rerun with --debug for the traceback, and please report it)",
+                file=sys.stderr,
+            )
+        return 3
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    show_progress = sys.stderr.isatty() and not args.quiet
+
+    def progress(name: str, done: int, total: int) -> None:
+        if show_progress and total >= 50 and (done % 25 == 0 or done == total):
+            end = "\n" if done == total else "\r"
+            print(f"  {name}: slide {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    def written(item: Written) -> None:
+        if not args.quiet:
+            print(f"wrote {display_path(item.path)} ({item.what})")
+
+    for path in args.paths:
+        if not path.exists():
+            raise UsageError(f"deckgen build: {path}: no such file or folder")
+    root = find_project_root(Path.cwd() / "pyproject.toml")
+    for name in args.theme:
+        try:
+            find_theme(name, root)
+        except ThemeNotFound as exc:
+            raise UsageError(
+                f"deckgen build: --theme {name}: {exc.diagnostics[0].message}"
+            ) from None
+    result = build(
+        args.paths, args.theme, args.out, (args.format,), progress=progress, on_written=written
+    )
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    for error in result.errors:
+        print(error, file=sys.stderr)
+    if result.errors:
+        files = len({e.path for e in result.errors})
+        print(
+            f"deckgen: {len(result.errors)} problem(s) in {files} file(s); "
+            "nothing was written for them",
+            file=sys.stderr,
+        )
+        return 1
+    if not result.written:
+        print(
+            "deckgen: nothing to build (no content/*.md here; give a Markdown file)",
+            file=sys.stderr,
+        )
+        return 1
+    if not args.quiet:
+        print(f"built {len(result.written)} file(s) in {time.perf_counter() - start:.2f} s")
+    return 0
