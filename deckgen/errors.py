@@ -25,7 +25,11 @@ class Diagnostic:
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
-            where = f"{display_path(self.path)}:{self.line}: " if self.line else f"{display_path(self.path)}: "
+            where = (
+                f"{display_path(self.path)}:{self.line}: "
+                if self.line
+                else f"{display_path(self.path)}: "
+            )
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{where}{prefix}{self.message}"
 

@@ -26,10 +26,13 @@ from markdown.preprocessors import Preprocessor
 
 DIV_NAMES = ("notes", "deck", "newsletter")
 FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
-DIV_OPEN = re.compile(r"^:{3,}[ \t]*(?:\{[ \t]*\.?(?P<braced>[\w-]+)[ \t]*\}|(?P<name>[\w-]+))[ \t]*$")
+DIV_OPEN = re.compile(
+    r"^:{3,}[ \t]*(?:\{[ \t]*\.?(?P<braced>[\w-]+)[ \t]*\}|(?P<name>[\w-]+))[ \t]*$"
+)
 DIV_CLOSE = re.compile(r"^:{3,}[ \t]*$")
 PLACEHOLDER = "\x02deckgen-fence:{}\x03"
 PLACEHOLDER_RE = re.compile(r"^\x02deckgen-fence:(\d+)\x03$")
+STASH_RE = re.compile(r"^\x02wzxhzdk:(\d+)\x03$")  # Python-Markdown's raw HTML placeholder
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,10 @@ class FencePreprocessor(Preprocessor):
                     f"{fence} line; add one after the block",
                 )
                 j = len(lines) - 1
-            self.ext.fences.append(Fence(m.group("info").strip(), "\n".join(lines[i + 1 : j]), i + 1))
+            self.ext.fences.append(
+                Fence(m.group("info").strip(), "\n".join(lines[i + 1 : j]), i + 1)
+            )
+            self.ext.tracker.mask(i, j)  # code is never where a later block starts
             # Keep the line count where possible and isolate the placeholder as its own block.
             span = j - i + 1
             replacement = ["", PLACEHOLDER.format(len(self.ext.fences) - 1), ""]
@@ -131,6 +137,8 @@ class DivProcessor(BlockProcessor):
             )
         if rest:
             blocks.insert(0, "\n".join(rest))
+        # What the div held is not where the next block starts: search after its close.
+        self.ext.tracker.skip_to(line_no + len(body) + 1)
         if name not in DIV_NAMES:
             from .errors import did_you_mean
 
@@ -151,9 +159,10 @@ class LineTracker(BlockProcessor):
     root while a block is processed get that block's line.
     """
 
-    def __init__(self, parser, source_lines: list[str]):
+    def __init__(self, parser, source_lines: list[str], ext: DeckgenMarkdown):
         super().__init__(parser)
-        self.source = [line.expandtabs(4).rstrip() for line in source_lines]
+        self.ext = ext
+        self.source: list[str | None] = [line.expandtabs(4).rstrip() for line in source_lines]
         self.cursor = 0
         self.current = 1
         self.tagged = 0
@@ -169,14 +178,33 @@ class LineTracker(BlockProcessor):
     def test(self, parent: etree.Element, block: str) -> bool:
         return parent is self.parser.root
 
+    def mask(self, first: int, last: int) -> None:
+        """Lines `first`..`last` (0-based) are code: never matched."""
+        for k in range(first, min(last + 1, len(self.source))):
+            self.source[k] = None
+
+    def skip_to(self, line: int) -> None:
+        """Search from `line` (1-based) on."""
+        self.cursor = max(self.cursor, line)
+
     def run(self, parent: etree.Element, blocks: list[str]) -> bool:
         self.tag(parent)
         first = next((line for line in blocks[0].split("\n") if line.strip()), "")
-        if first and not PLACEHOLDER_RE.match(first.strip()) and not first.startswith("\x02"):
+        fence = PLACEHOLDER_RE.match(first.strip())
+        if fence:
+            start = self.ext.fences[int(fence.group(1))].line
+            self.current = start
+            self.cursor = max(self.cursor, start)
+            return False
+        stash = STASH_RE.match(first.strip())
+        if stash:  # a raw HTML block: look for its first line
+            raw = self.parser.md.htmlStash.rawHtmlBlocks[int(stash.group(1))]
+            first = raw.split("\n")[0] if isinstance(raw, str) else ""
+        if first:
             found = self.line_of(first, default=0)
             if found:
                 self.current = found
-                self.cursor = found  # not +1: a split block is seen again from its first line
+                self.cursor = found  # the index of the next line: search on from there
         return False  # let the real processors handle the block
 
     def tag(self, root: etree.Element) -> None:
@@ -201,13 +229,13 @@ class DeckgenMarkdown(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
         # After normalize_whitespace (30), before raw HTML is stashed (html_block, 20).
         md.preprocessors.register(FencePreprocessor(md, self), "deckgen_fence", 29)
-        self.tracker = LineTracker(md.parser, self.source_lines)
+        self.tracker = LineTracker(md.parser, self.source_lines, self)
         md.parser.blockprocessors.register(self.tracker, "deckgen_lines", 1000)
         md.parser.blockprocessors.register(FenceBlockProcessor(md.parser), "deckgen_fence", 110)
         md.parser.blockprocessors.register(DivProcessor(md.parser, self), "deckgen_div", 105)
 
 
-def parse(source_lines: list[str], lang: str) -> tuple[etree.Element, Markdown, DeckgenMarkdown]:
+def parse(source_lines: list[str]) -> tuple[etree.Element, Markdown, DeckgenMarkdown]:
     """Parse Markdown lines into Python-Markdown's element tree (inline patterns applied).
 
     Returns the root, the `Markdown` instance (for its HTML stash) and the extension (for
@@ -215,10 +243,7 @@ def parse(source_lines: list[str], lang: str) -> tuple[etree.Element, Markdown, 
     HTML: deckgen builds its model from the tree, never from HTML strings.
     """
     ext = DeckgenMarkdown(source_lines)
-    md = Markdown(
-        extensions=["tables", "sane_lists", "smarty", ext],
-        extension_configs={"smarty": {"substitutions": _quotes(lang)}},
-    )
+    md = Markdown(extensions=["tables", "sane_lists", ext])
     lines = list(source_lines)
     for prep in md.preprocessors:
         lines = prep.run(lines)
@@ -232,14 +257,3 @@ def parse(source_lines: list[str], lang: str) -> tuple[etree.Element, Markdown, 
         if new_root is not None:
             root = new_root
     return root, md, ext
-
-
-def _quotes(lang: str) -> dict[str, str]:
-    """Smarty's quote substitutions for the document's language."""
-    primary = lang.split("-")[0].lower()
-    if primary == "fr":
-        # French guillemets; the typography transform adds the no-break spaces inside.
-        return {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"}
-    if primary == "de":
-        return {"left-double-quote": "&bdquo;", "right-double-quote": "&ldquo;"}
-    return {}

@@ -18,7 +18,7 @@ import datetime as _dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, TypeAlias, Union
+from typing import Literal, TypeAlias
 
 Output = Literal["deck", "newsletter"]
 Align = Literal["left", "center", "right"]
@@ -136,9 +136,9 @@ class Only:
     line: int = 0
 
 
-Block: TypeAlias = Union[
-    Paragraph, Heading, ListBlock, Table, Image, Quote, Code, Chart, RawHtml, Only
-]
+Block: TypeAlias = (
+    Paragraph | Heading | ListBlock | Table | Image | Quote | Code | Chart | RawHtml | Only
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +169,7 @@ class Meta:
     slide_level: int = 2
     subject: str = ""
     preheader: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)  # key -> line in the file
 
 
 @dataclass(frozen=True, slots=True)

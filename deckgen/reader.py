@@ -46,7 +46,15 @@ from .model import (
 )
 
 META_KEYS = (
-    "title", "subtitle", "author", "date", "lang", "theme", "slide_level", "subject", "preheader",
+    "title",
+    "subtitle",
+    "author",
+    "date",
+    "lang",
+    "theme",
+    "slide_level",
+    "subject",
+    "preheader",
 )
 CHART_KEYS = ("type", "title", "unit", "data", "categories", "series")
 MAX_CHART_POINTS = 400  # beyond this a chart is unreadable on a slide or in an email
@@ -54,6 +62,9 @@ MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # decompression bombs are refused before decoding
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+MULTISPACE = re.compile(r" {2,}")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+LIST_ITEM_BLOCKS = ("p", "ul", "ol", "blockquote", "pre", "fence", "table", "div", "img")
 STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
 ENTITY = re.compile(r"^&(#\d+|#x[0-9a-fA-F]+|\w+);$")
 NUMBER_CELL = re.compile(
@@ -132,17 +143,16 @@ def _split_front_matter(lines: list[str], report: Collector) -> tuple[list[str] 
 def _parse_meta(fm: list[str], report: Collector) -> Meta:
     text = "\n".join(fm)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        report.error(_yaml_message("front matter", exc), _yaml_line(exc, offset=1))
+        node, data = _load_yaml(text, "front matter")
+    except _YamlProblem as problem:
+        report.error(problem.message, problem.line + 2)
         return Meta()
     if data is None:
         return Meta()
     if not isinstance(data, dict) or node is None or not isinstance(node, yaml.MappingNode):
         report.error("front matter must be 'key: value' lines (a YAML mapping)", 2)
         return Meta()
-    key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value if hasattr(k, "value")}
+    key_lines = _key_lines(node, 2)
     values: dict[str, Any] = {}
     for key, value in data.items():
         line = key_lines.get(str(key), 2)
@@ -157,7 +167,9 @@ def _parse_meta(fm: list[str], report: Collector) -> Meta:
             continue
         if key == "slide_level":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3:
-                report.error("slide_level must be 1, 2 or 3 (the heading level that starts a slide)", line)
+                report.error(
+                    "slide_level must be 1, 2 or 3 (the heading level that starts a slide)", line
+                )
                 continue
         elif key == "date":
             if not isinstance(value, str | int) and not hasattr(value, "isoformat"):
@@ -165,18 +177,91 @@ def _parse_meta(fm: list[str], report: Collector) -> Meta:
                 continue
             value = value if hasattr(value, "isoformat") else str(value)
         elif isinstance(value, dict | list):
-            report.error(f"{key} must be text, not a {'list' if isinstance(value, list) else 'mapping'}", line)
+            report.error(
+                f"{key} must be text, not a {'list' if isinstance(value, list) else 'mapping'}",
+                line,
+            )
             continue
         else:
             value = str(value)
             if key == "lang" and not LANG_TAG.match(value):
-                report.error(f"lang '{value}' is not a language tag; write one like fr-FR or en-US", line)
+                report.error(
+                    f"lang '{value}' is not a language tag; write one like fr-FR or en-US", line
+                )
                 continue
             if key == "theme" and not re.match(r"^[\w.-]+$", value):
-                report.error(f"theme '{value}' is not a theme name (letters, digits, - and _)", line)
+                report.error(
+                    f"theme '{value}' is not a theme name (letters, digits, - and _)", line
+                )
                 continue
         values[key] = value
-    return Meta(**values)
+    return Meta(**values, lines={k: v for k, v in key_lines.items() if k in META_KEYS})
+
+
+class _YamlProblem(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line  # 0-based line in the YAML text
+        self.message = message
+
+
+def _load_yaml(text: str, what: str) -> tuple[Any, Any]:
+    """(node tree with positions, data). Raises `_YamlProblem` with the line at fault."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise _YamlProblem(_yaml_line(exc, 0) - 1, _yaml_message(what, exc)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _YamlProblem(_yaml_line(exc, 0) - 1, _yaml_message(what, exc)) from None
+    except ValueError as exc:  # a well-formed scalar that cannot be built: 2026-13-45
+        bad = _unbuildable(node)
+        line = bad.start_mark.line if bad is not None else 0
+        value = bad.value if bad is not None else ""
+        raise _YamlProblem(
+            line, f"{what}: {value!r} is not a valid value ({exc}); dates are written 2026-11-23"
+        ) from None
+    return node, data
+
+
+def _unbuildable(node: Any) -> Any:
+    """The first scalar node PyYAML cannot turn into a value."""
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.SafeLoader("").construct_object(node)
+        except (ValueError, yaml.YAMLError):
+            return node
+        return None
+    children = (
+        node.value
+        if isinstance(node, yaml.SequenceNode)
+        else (
+            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else []
+        )
+    )
+    for child in children:
+        found = _unbuildable(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _key_lines(node: Any, first_line: int) -> dict[str, int]:
+    """Line (in the file) of each key of a YAML mapping node."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(k.value): first_line + k.start_mark.line for k, _ in node.value if hasattr(k, "value")
+    }
+
+
+def _value_nodes(node: Any, key: str) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if getattr(k, "value", None) == key:
+                return v
+    return None
 
 
 def _yaml_line(exc: yaml.YAMLError, offset: int) -> int:
@@ -237,7 +322,7 @@ class _Builder:
         self.assets: dict[str, Asset] = {}
 
     def build(self) -> Document:
-        tree, md, ext = mdext.parse(self.body, self.meta.lang)
+        tree, md, ext = mdext.parse(self.body)
         self.md = md
         self.fences = ext.fences
         for line, message in ext.problems:
@@ -262,8 +347,10 @@ class _Builder:
     def top_level(self, el: etree.Element) -> None:
         line = self.line(el)
         tag = el.tag
-        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        if tag in HEADINGS:
             level = int(tag[1])
+            # A heading right under a paragraph line shares its block: find its own line.
+            line = self.find_line("#" * level + " ", line, at_start=True)
             if level < self.meta.slide_level:
                 self.slides.append(_SlideDraft("section", self.inline(el), line))
                 return
@@ -311,7 +398,8 @@ class _Builder:
                 return [Only(name, inner, line)]  # type: ignore[arg-type]
             if name == "notes":
                 self.report.error(
-                    "'::: notes' must be at the top level of a slide, not inside another block", line
+                    "'::: notes' must be at the top level of a slide, not inside another block",
+                    line,
                 )
             return list(inner)
         if tag == "hr":
@@ -346,8 +434,22 @@ class _Builder:
             if "".join(r.text for r in leading).strip():
                 blocks.append(Paragraph(leading, line))
             for child in li:
-                if child.tag in ("p", "ul", "ol", "blockquote", "pre", "fence", "table", "div", "h1",
-                                 "h2", "h3", "h4", "h5", "h6"):
+                if child.tag in (
+                    "p",
+                    "ul",
+                    "ol",
+                    "blockquote",
+                    "pre",
+                    "fence",
+                    "table",
+                    "div",
+                    "h1",
+                    "h2",
+                    "h3",
+                    "h4",
+                    "h5",
+                    "h6",
+                ):
                     blocks.extend(self.block(child, line))
                 elif child.tag == "img":
                     image = self.image(child, line)
@@ -370,7 +472,8 @@ class _Builder:
         header = tuple(self.inline(c) for c in header_cells) if header_cells is not None else ()
         aligns = [_cell_align(c) for c in header_cells] if header_cells is not None else []
         rows = tuple(
-            tuple(self.inline(c) for c in tr) for tr in (body.findall("tr") if body is not None else [])
+            tuple(self.inline(c) for c in tr)
+            for tr in (body.findall("tr") if body is not None else [])
         )
         columns = max([len(header)] + [len(r) for r in rows]) if (header or rows) else 0
         aligns += [None] * (columns - len(aligns))
@@ -400,31 +503,41 @@ class _Builder:
     def chart(self, text: str, line: int) -> Chart | None:
         err = self.report.error
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            err(_yaml_message("chart", exc), _yaml_line(exc, offset=line))
+            node, data = _load_yaml(text, "chart")
+        except _YamlProblem as problem:
+            err(problem.message, line + 1 + problem.line)
             return None
         if not isinstance(data, dict):
-            err("a chart block holds YAML keys: type, title, unit, and data (or categories and series)", line)
+            err(
+                "a chart block holds YAML keys: type, title, unit, and data (or categories and series)",
+                line,
+            )
             return None
-        key_lines = {}
-        if isinstance(node, yaml.MappingNode):
-            key_lines = {k.value: line + 1 + k.start_mark.line for k, _ in node.value if hasattr(k, "value")}
+        key_lines = _key_lines(node, line + 1)
+        data_lines = _key_lines(_value_nodes(node, "data"), line + 1)
+        series_lines = _key_lines(_value_nodes(node, "series"), line + 1)
 
-        def at(key: str) -> int:
+        def at(key: str, inner: dict[str, int] | None = None, name: object = None) -> int:
+            if inner is not None and str(name) in inner:
+                return inner[str(name)]
             return key_lines.get(key, line)
 
         ok = True
         for key in data:
             if key not in CHART_KEYS:
-                err(f"unknown chart key '{key}'{did_you_mean(str(key), CHART_KEYS)}; known keys: "
-                    f"{', '.join(CHART_KEYS)}", at(str(key)))
+                err(
+                    f"unknown chart key '{key}'{did_you_mean(str(key), CHART_KEYS)}; known keys: "
+                    f"{', '.join(CHART_KEYS)}",
+                    at(str(key)),
+                )
                 ok = False
         kind = str(data.get("type", "column")).lower()
         if kind not in CHART_KINDS:
-            err(f"unknown chart type '{data.get('type')}'{did_you_mean(kind, CHART_KINDS)}; "
-                f"use one of: {', '.join(CHART_KINDS)}", at("type"))
+            err(
+                f"unknown chart type '{data.get('type')}'{did_you_mean(kind, CHART_KINDS)}; "
+                f"use one of: {', '.join(CHART_KINDS)}",
+                at("type"),
+            )
             ok = False
         title = data.get("title") or ""
         unit = data.get("unit") or ""
@@ -436,14 +549,20 @@ class _Builder:
                 return None
             points = data["data"]
             if not isinstance(points, dict) or not points:
-                err("chart data: must map each label to a number, one per line ('Radio: 38')", at("data"))
+                err(
+                    "chart data: must map each label to a number, one per line ('Radio: 38')",
+                    at("data"),
+                )
                 return None
             values = []
             for label, value in points.items():
                 number = _number(value)
                 if number is None:
-                    err(f"chart value for '{label}' is {value!r}, not a number; write only the number "
-                        "and put the unit in 'unit:'", at("data"))
+                    err(
+                        f"chart value for '{label}' is {value!r}, not a number; write only the number "
+                        "and put the unit in 'unit:'",
+                        at("data", data_lines, label),
+                    )
                     ok = False
                 values.append(number or 0.0)
                 categories.append(str(label))
@@ -451,7 +570,10 @@ class _Builder:
         elif "series" in data:
             cats = data.get("categories")
             if not isinstance(cats, list) or not cats:
-                err("chart categories: must be a list, e.g. categories: [2019, 2020, 2021]", at("categories"))
+                err(
+                    "chart categories: must be a list, e.g. categories: [2019, 2020, 2021]",
+                    at("categories"),
+                )
                 return None
             categories = [str(c) for c in cats]
             raw_series = data["series"]
@@ -460,26 +582,38 @@ class _Builder:
                 return None
             for name, values in raw_series.items():
                 if not isinstance(values, list):
-                    err(f"series '{name}' must be a list of numbers like [1, 2, 3]", at("series"))
+                    err(
+                        f"series '{name}' must be a list of numbers like [1, 2, 3]",
+                        at("series", series_lines, name),
+                    )
                     ok = False
                     continue
                 numbers = [_number(v) for v in values]
                 bad = [v for v, n in zip(values, numbers, strict=True) if n is None]
                 if bad:
-                    err(f"series '{name}' has {bad[0]!r}, not a number; write only numbers and put "
-                        "the unit in 'unit:'", at("series"))
+                    err(
+                        f"series '{name}' has {bad[0]!r}, not a number; write only numbers and put "
+                        "the unit in 'unit:'",
+                        at("series", series_lines, name),
+                    )
                     ok = False
                 if len(values) != len(categories):
-                    err(f"series '{name}' has {len(values)} values for {len(categories)} categories; "
-                        "give one value per category", at("series"))
+                    err(
+                        f"series '{name}' has {len(values)} values for {len(categories)} categories; "
+                        "give one value per category",
+                        at("series", series_lines, name),
+                    )
                     ok = False
                 series.append(Series(str(name), tuple(n or 0.0 for n in numbers)))
         else:
             err("a chart needs data: (label -> number) or categories: and series:", line)
             return None
         if sum(len(s.values) for s in series) > MAX_CHART_POINTS:
-            err(f"chart has {sum(len(s.values) for s in series)} points; more than {MAX_CHART_POINTS} "
-                "cannot be read on a slide: aggregate the data", line)
+            err(
+                f"chart has {sum(len(s.values) for s in series)} points; more than {MAX_CHART_POINTS} "
+                "cannot be read on a slide: aggregate the data",
+                line,
+            )
             ok = False
         if kind == "pie":
             if len(series) > 1:
@@ -504,7 +638,9 @@ class _Builder:
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
             self.report.error(
                 f"image '{src}' is a URL; deckgen never downloads: save the file in the project "
-                "and give its relative path", line)
+                "and give its relative path",
+                line,
+            )
             return None
         asset = self.load_image(src, line)
         if asset is None:
@@ -517,20 +653,31 @@ class _Builder:
 
         candidate = Path(unquote(src))
         if candidate.is_absolute():
-            err(f"image '{src}' has an absolute path; give a path relative to the content file", line)
+            err(
+                f"image '{src}' has an absolute path; give a path relative to the content file",
+                line,
+            )
             return None
         target = (self.path.resolve().parent / candidate).resolve()
         if not target.is_relative_to(self.root):
-            err(f"image '{src}' is outside the project ({self.root}); copy it into the project", line)
+            err(
+                f"image '{src}' is outside the project ({self.root}); copy it into the project",
+                line,
+            )
             return None
         if not target.is_file():
-            err(f"image '{src}' not found (looked for {target}); check the path, relative to this file",
-                line)
+            err(
+                f"image '{src}' not found (looked for {target}); check the path, relative to this file",
+                line,
+            )
             return None
         size = target.stat().st_size
         if size > MAX_IMAGE_BYTES:
-            err(f"image '{src}' is {size // 1_048_576} MB; keep images under "
-                f"{MAX_IMAGE_BYTES // 1_048_576} MB", line)
+            err(
+                f"image '{src}' is {size // 1_048_576} MB; keep images under "
+                f"{MAX_IMAGE_BYTES // 1_048_576} MB",
+                line,
+            )
             return None
         data = target.read_bytes()
         from PIL import Image as PILImage
@@ -540,11 +687,16 @@ class _Builder:
                 fmt = probe.format or ""
                 width, height = probe.size
                 if fmt not in IMAGE_FORMATS:
-                    err(f"image '{src}' is {fmt or 'an unknown format'}; use PNG, JPEG or GIF", line)
+                    err(
+                        f"image '{src}' is {fmt or 'an unknown format'}; use PNG, JPEG or GIF", line
+                    )
                     return None
                 if width * height > MAX_IMAGE_PIXELS:
-                    err(f"image '{src}' is {width}x{height} pixels, too large to embed; resize it "
-                        "under 40 megapixels", line)
+                    err(
+                        f"image '{src}' is {width}x{height} pixels, too large to embed; resize it "
+                        "under 40 megapixels",
+                        line,
+                    )
                     return None
                 probe.load()  # decodes: truncated files fail here, not in a renderer
         except PILImage.DecompressionBombError:
@@ -558,12 +710,16 @@ class _Builder:
         self.assets.setdefault(key, asset)
         return asset
 
-    def find_line(self, needle: str, start: int) -> int:
-        """Refine a block's line to the line holding `needle`, searching forward from it."""
+    def find_line(self, needle: str, start: int, at_start: bool = False) -> int:
+        """Refine a block's line to the line holding `needle`, searching forward from it
+        (a few lines: the block's own)."""
         first = max(0, start - self.offset - 1)
-        for k in range(first, len(self.body)):
-            if needle in self.body[k]:
+        for k in range(first, min(len(self.body), first + 200)):
+            line = self.body[k]
+            if line.lstrip().startswith(needle) if at_start else needle in line:
                 return k + 1 + self.offset
+            if at_start and not line.strip():
+                break  # past the block
         return start
 
     # inline
@@ -578,10 +734,12 @@ class _Builder:
             self._text(el.text, style, out)
         for child in el:
             tag = child.tag
-            if stop_at_blocks and tag in ("p", "ul", "ol", "blockquote", "pre", "fence", "table",
-                                          "div", "img") or tag.startswith("h") and tag[1:].isdigit():
-                if stop_at_blocks:
-                    continue  # block children of a list item are read by list_block
+            if stop_at_blocks and (tag in LIST_ITEM_BLOCKS or tag in HEADINGS):
+                # Block children of a list item are read by list_block; text after them
+                # (a caption after an image) is still this item's text.
+                if child.tail:
+                    self._text(child.tail, style, out)
+                continue
             if tag in ("strong", "b"):
                 self._inline(child, _with(style, bold=True), out, False)
             elif tag in ("em", "i"):
@@ -589,7 +747,9 @@ class _Builder:
             elif tag in ("del", "s"):
                 self._inline(child, _with(style, strike=True), out, False)
             elif tag == "code":
-                out.append(_with(style, text=self._resolve(child.text or "", keep_html=True), code=True))
+                out.append(
+                    _with(style, text=self._resolve(child.text or "", keep_html=True), code=True)
+                )
             elif tag == "a":
                 self._inline(child, _with(style, href=child.get("href", "")), out, False)
             elif tag == "br":
@@ -602,7 +762,8 @@ class _Builder:
                 self._text(child.tail, style, out)
 
     def _text(self, text: str, style: Run, out: list[Run]) -> None:
-        text = self._resolve(text, keep_html=False).replace("\n", " ")
+        # Soft line breaks are spaces; <br> in raw HTML (resolved after) stays a break.
+        text = self._resolve(text.replace("\n", " "), keep_html=False)
         if text:
             out.append(_with(style, text=text))
 
@@ -636,6 +797,8 @@ def _merge(runs: list[Run]) -> Inline:
             merged[-1] = _with(merged[-1], text=merged[-1].text + run.text)
         elif run.text:
             merged.append(run)
+    # Markdown collapses spaces (an image taken out of a sentence leaves two).
+    merged = [r if r.code else _with(r, text=MULTISPACE.sub(" ", r.text)) for r in merged]
     if merged:
         merged[0] = _with(merged[0], text=merged[0].text.lstrip(" "))
         merged[-1] = _with(merged[-1], text=merged[-1].text.rstrip(" "))
@@ -643,7 +806,13 @@ def _merge(runs: list[Run]) -> Inline:
 
 
 def _same_style(a: Run, b: Run) -> bool:
-    return (a.bold, a.italic, a.code, a.strike, a.href) == (b.bold, b.italic, b.code, b.strike, b.href)
+    return (a.bold, a.italic, a.code, a.strike, a.href) == (
+        b.bold,
+        b.italic,
+        b.code,
+        b.strike,
+        b.href,
+    )
 
 
 def _cell_align(cell: etree.Element) -> Align | None:

@@ -96,8 +96,14 @@ DEFAULT_LAYOUTS = {
 
 SCHEMA: dict[str, Any] = {
     "name": str,
-    "colors": {"primary": "color", "accent": "color", "text": "color", "background": "color",
-               "muted": "color", "series": "colors"},
+    "colors": {
+        "primary": "color",
+        "accent": "color",
+        "text": "color",
+        "background": "color",
+        "muted": "color",
+        "series": "colors",
+    },
     "fonts": {"heading": str, "body": str, "mono": str, "files": "fontfiles"},
     "sizes": {"title": "size", "section": "size", "body": "size", "min_body": "size"},
     "slides": {"footer": str, "slide_numbers": bool},
@@ -124,13 +130,17 @@ def theme_dirs(project_root: Path | None) -> list[Path]:
     return dirs
 
 
+class ThemeNotFound(InputError):
+    """No theme of that name (the message lists the themes there are)."""
+
+
 def find_theme(name: str, project_root: Path | None) -> Path:
     dirs = theme_dirs(project_root)
     for folder in dirs:
         if (folder / name / "theme.toml").is_file():
             return folder / name
     known = sorted({p.parent.name for d in dirs for p in d.glob("*/theme.toml")})
-    raise InputError(
+    raise ThemeNotFound(
         f"theme '{name}' not found{did_you_mean(name, known)}; available: {', '.join(known) or 'none'}"
     )
 
@@ -145,23 +155,27 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        report.error(f"not valid TOML: {exc}", int(match.group(1)) if match else None)
-        report.raise_if_errors()
-        raise AssertionError("unreachable")  # pragma: no cover
+        line = int(match.group(1)) if match else None
+        raise InputError(f"not valid TOML: {exc}", path, line) from None
     where = _Locator(text)
     _check(data, SCHEMA, (), report, where)
     report.raise_if_errors()
 
     colors_raw = data.get("colors", {})
-    colors = Colors(**{
-        k: (tuple(_hex(c) for c in v) if k == "series" else _hex(v)) for k, v in colors_raw.items()
-    })
+    colors = Colors(
+        **{
+            k: (tuple(_hex(c) for c in v) if k == "series" else _hex(v))
+            for k, v in colors_raw.items()
+        }
+    )
     fonts_raw = {k: v for k, v in data.get("fonts", {}).items() if k != "files"}
     fonts = Fonts(**fonts_raw)
     sizes = Sizes(**{k: float(v) for k, v in data.get("sizes", {}).items()})
     if sizes.min_body > sizes.body:
-        report.error(f"sizes.min_body ({sizes.min_body:g}) is larger than sizes.body ({sizes.body:g})",
-                     where.line(("sizes",), "min_body"))
+        report.error(
+            f"sizes.min_body ({sizes.min_body:g}) is larger than sizes.body ({sizes.body:g})",
+            where.line(("sizes",), "min_body"),
+        )
     slides = SlideOptions(**data.get("slides", {}))
     layouts = {**DEFAULT_LAYOUTS, **data.get("layouts", {})}
 
@@ -176,7 +190,7 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             if face is None:
                 report.warn(
                     f"no font files to measure '{family}' (install fonts-liberation2 and "
-                    f"fonts-crosextra-carlito, or add [fonts.files.\"{family}\"] to the theme); "
+                    f'fonts-crosextra-carlito, or add [fonts.files."{family}"] to the theme); '
                     "text is measured with a wider fallback font",
                     where.line(("fonts",), "body"),
                 )
@@ -225,14 +239,18 @@ class _Locator:
                 if key is None and current == table:
                     return k
                 continue
-            if key is not None and current == table and re.match(
-                rf'^("?){re.escape(key)}\1\s*=', line
+            if (
+                key is not None
+                and current == table
+                and re.match(rf'^("?){re.escape(key)}\1\s*=', line)
             ):
                 return k
         return None
 
 
-def _check(data: Any, schema: Any, path: tuple[str, ...], report: Collector, where: _Locator) -> None:
+def _check(
+    data: Any, schema: Any, path: tuple[str, ...], report: Collector, where: _Locator
+) -> None:
     for key, value in data.items():
         line = where.line(path, key) or where.line(path)
         name = ".".join((*path, key))
@@ -253,19 +271,30 @@ def _check(data: Any, schema: Any, path: tuple[str, ...], report: Collector, whe
             if not isinstance(value, str) or not HEX.match(value):
                 report.error(f"'{name}' must be a hex colour like \"#1F3A5F\", not {value!r}", line)
         elif kind == "colors":
-            if not isinstance(value, list) or not value or not all(
-                isinstance(v, str) and HEX.match(v) for v in value
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, str) and HEX.match(v) for v in value)
             ):
-                report.error(f"'{name}' must be a list of hex colours like [\"#1F3A5F\", \"#E4572E\"]",
-                             line)
+                report.error(
+                    f'\'{name}\' must be a list of hex colours like ["#1F3A5F", "#E4572E"]', line
+                )
         elif kind == "size":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 6 <= value <= 96:
-                report.error(f"'{name}' must be a font size in points between 6 and 96, not {value!r}",
-                             line)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 6 <= value <= 96
+            ):
+                report.error(
+                    f"'{name}' must be a font size in points between 6 and 96, not {value!r}", line
+                )
         elif kind == "fontfiles":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-                report.error(f"'{name}' maps a font family to its files: "
-                             "[fonts.files.\"Arial\"] regular = \"assets/fonts/x.ttf\"", line)
+                report.error(
+                    f"'{name}' maps a font family to its files: "
+                    '[fonts.files."Arial"] regular = "assets/fonts/x.ttf"',
+                    line,
+                )
         elif not isinstance(value, kind):
             report.error(f"'{name}' must be {_kind_name(kind)}, not {value!r}", line)
 
@@ -302,8 +331,12 @@ STYLE_SUFFIXES = {
 def _font_dirs() -> list[Path]:
     home = Path.home()
     dirs = [
-        Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), home / ".fonts",
-        home / ".local/share/fonts", Path("/Library/Fonts"), Path("/System/Library/Fonts"),
+        Path("/usr/share/fonts"),
+        Path("/usr/local/share/fonts"),
+        home / ".fonts",
+        home / ".local/share/fonts",
+        Path("/Library/Fonts"),
+        Path("/System/Library/Fonts"),
         home / "Library/Fonts",
     ]
     if sys.platform == "win32":
@@ -334,7 +367,9 @@ def _find_family(family: str) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for style, suffixes in STYLE_SUFFIXES.items():
         for name in names:
-            hit = next((index[(name + s).lower()] for s in suffixes if (name + s).lower() in index), None)
+            hit = next(
+                (index[(name + s).lower()] for s in suffixes if (name + s).lower() in index), None
+            )
             if hit:
                 found[style] = hit
                 break
@@ -356,7 +391,9 @@ def fallback_font_face(family: str) -> FontFace | None:
     """A wide font (DejaVu Sans) so a missing font errs towards smaller text, never overflow."""
     files = _find_family("DejaVu Sans") or _find_family("DejaVuSans")
     if files:
-        return FontFace(family, {s: p.read_bytes() for s, p in files.items()}, "DejaVu Sans (fallback)")
+        return FontFace(
+            family, {s: p.read_bytes() for s, p in files.items()}, "DejaVu Sans (fallback)"
+        )
     return None
 
 
@@ -368,8 +405,11 @@ def _read_font_files(
     for style, rel in given.items():
         line = where.line(table, style) or where.line(table)
         if style not in FONT_STYLES:
-            report.error(f"unknown font style '{style}'{did_you_mean(style, FONT_STYLES)}; "
-                         f"use {', '.join(FONT_STYLES)}", line)
+            report.error(
+                f"unknown font style '{style}'{did_you_mean(style, FONT_STYLES)}; "
+                f"use {', '.join(FONT_STYLES)}",
+                line,
+            )
             continue
         path = (folder / str(rel)).resolve()
         if not path.is_relative_to(folder.resolve()):
@@ -380,6 +420,8 @@ def _read_font_files(
             files[style] = path.read_bytes()
     if "regular" not in files:
         if not report.errors:
-            report.error(f"fonts.files.\"{family}\" needs at least a 'regular' file", where.line(table))
+            report.error(
+                f"fonts.files.\"{family}\" needs at least a 'regular' file", where.line(table)
+            )
         return None
     return FontFace(family, files, str(folder))
