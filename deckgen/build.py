@@ -15,6 +15,7 @@ from .errors import Diagnostic, InputError
 from .model import Document
 from .output import output_path, write_atomic
 from .reader import find_project_root, read_document
+from .render import pptx_speed
 from .render.deck import render_deck
 from .render.fit import Measurer
 from .themes import Theme, ThemeNotFound, load_theme
@@ -126,7 +127,7 @@ def build(
                     result.errors.extend(exc.diagnostics)
                     continue
                 target = output_path(out_dir, name, doc.stem, ".pptx")
-                write_atomic(target, prs.save)
+                write_atomic(target, lambda handle, prs=prs: pptx_speed.save(prs, handle))
                 item = Written(target, f"{len(prs.slides)} slides")
                 result.written.append(item)
                 if on_written is not None:

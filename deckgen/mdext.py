@@ -107,7 +107,13 @@ class DivProcessor(BlockProcessor):
         if start:
             # Text before the opening line belongs to the enclosing flow.
             self.parser.parseBlocks(parent, ["\n".join(lines[:start])])
-        line_no = self.ext.tracker.line_of(lines[start], default=self.ext.tracker.current)
+        tracker = self.ext.tracker
+        if parent is self.parser.root:
+            # The tracker has just found this block's first line; the opening line is
+            # `start` lines further (blank lines were dropped from the front: count them).
+            line_no = tracker.current + start
+        else:  # nested (a div in a list item...): the nearest block's line
+            line_no = tracker.current
         m = DIV_OPEN.match(lines[start])
         assert m is not None
         name = (m.group("braced") or m.group("name")).lower()
@@ -166,6 +172,8 @@ class LineTracker(BlockProcessor):
         self.cursor = 0
         self.current = 1
         self.tagged = 0
+        self.last_block = ""
+        self.last_first = ""
 
     def line_of(self, text: str, default: int) -> int:
         """Line (1-based) of the next source line equal to `text`, from the cursor on."""
@@ -189,7 +197,14 @@ class LineTracker(BlockProcessor):
 
     def run(self, parent: etree.Element, blocks: list[str]) -> bool:
         self.tag(parent)
-        first = next((line for line in blocks[0].split("\n") if line.strip()), "")
+        block = blocks[0]
+        first = next((line for line in block.split("\n") if line.strip()), "")
+        # A processor that consumed only blank lines of a block puts the rest back: the
+        # same place, not the next line with the same text.
+        if first == self.last_first and self.last_block.endswith(block):
+            self.last_block = block
+            return False
+        self.last_block, self.last_first = block, first
         fence = PLACEHOLDER_RE.match(first.strip())
         if fence:
             start = self.ext.fences[int(fence.group(1))].line
@@ -208,8 +223,8 @@ class LineTracker(BlockProcessor):
         return False  # let the real processors handle the block
 
     def tag(self, root: etree.Element) -> None:
-        for child in list(root)[self.tagged :]:
-            child.attrib.setdefault("data-line", str(self.current))
+        for k in range(self.tagged, len(root)):
+            root[k].attrib.setdefault("data-line", str(self.current))
         self.tagged = len(root)
 
 

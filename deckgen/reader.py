@@ -784,9 +784,15 @@ class _Builder:
 
 
 def _with(style: Run, **changes: Any) -> Run:
-    from dataclasses import replace
-
-    return replace(style, **changes)
+    """`style` with some fields changed (dataclasses.replace is 5x slower: it inspects)."""
+    return Run(
+        changes.get("text", style.text),
+        changes.get("bold", style.bold),
+        changes.get("italic", style.italic),
+        changes.get("code", style.code),
+        changes.get("strike", style.strike),
+        changes.get("href", style.href),
+    )
 
 
 def _merge(runs: list[Run]) -> Inline:

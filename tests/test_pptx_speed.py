@@ -322,3 +322,35 @@ def test_name_search_matches_stock(existing: list[tuple[str, int]], requests: li
             got = caches.next_image_partname(request)
         assert got == expected
         names.add(got)
+
+
+def test_fast_save_writes_the_same_package_as_python_pptx(tmp_path):
+    """pptx_speed.save writes .rels files from text: same members, same bytes as stock."""
+    import zipfile as _zip
+
+    from PIL import Image as _Image
+
+    from deckgen import typography
+    from deckgen.reader import read_document
+    from deckgen.render import pptx_speed
+    from deckgen.render.deck import render_deck
+    from deckgen.themes import load_theme
+
+    (tmp_path / "pyproject.toml").write_text("")
+    _Image.new("RGB", (40, 20), "navy").save(tmp_path / "p.png")
+    source = tmp_path / "doc.md"
+    source.write_text(
+        '---\ntitle: T\n---\n\n## Liens\n\n[a & b](https://x.fr/?a=1&b="2") et '
+        "[mail](mailto:a@example.com)\n\n![image](p.png)\n\n::: notes\nNotes.\n:::\n\n"
+        "## Graphique\n\n```chart\ntype: pie\ndata:\n  A: 1\n  B: 2\n```\n",
+        encoding="utf-8",
+    )
+    doc, _ = read_document(source, tmp_path)
+    prs = render_deck(typography.apply(doc), load_theme("default")[0])
+    stock, fast = io.BytesIO(), io.BytesIO()
+    prs.save(stock)
+    pptx_speed.save(prs, fast)
+    a, b = _zip.ZipFile(stock), _zip.ZipFile(fast)
+    assert a.namelist() == b.namelist()
+    for name in a.namelist():
+        assert a.read(name) == b.read(name), name

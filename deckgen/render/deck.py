@@ -149,8 +149,8 @@ def _boxes(layout) -> LayoutBoxes:
 
 class _Drawer:
     """Draws planned slides. Text, placeholders, tables, footers and notes are written as XML
-    (pptx_xml: python-pptx's shape API is too slow for 1,000-slide decks); charts and
-    pictures, a few per deck, go through python-pptx's API."""
+    text (pptx_xml: python-pptx's shape API is far too slow for 1,000-slide decks); charts
+    and pictures, a few per deck, go through python-pptx's API once the slide exists."""
 
     def __init__(self, prs, doc: Document, theme: Theme, layouts: dict):
         self.prs = prs
@@ -162,13 +162,14 @@ class _Drawer:
         self.mono = theme.fonts.mono
         footer = theme.slides.footer or doc.meta.title
         self.placeholders = {
-            kind: _placeholder_elements(layout) for kind, layout in layouts.items()
+            kind: _placeholder_templates(layout) for kind, layout in layouts.items()
         }
         self.footers = {
-            kind: pptx_xml.footer_prototypes(
+            kind: pptx_xml.footer_templates(
                 layout,
                 footer,
                 theme.slides.slide_numbers,
+                lang=self.lang,
                 font=theme.fonts.body,
                 color=theme.colors.muted,
             )
@@ -179,60 +180,58 @@ class _Drawer:
     def draw(self, plan: PlannedSlide, number: int) -> None:
         kind = plan.kind if plan.kind in self.layouts else "content"
         slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind])
-        tree = slide_part._element.cSld.spTree
-        title_sp, bodies = self.placeholders[kind]
+        title_nv, title_align, bodies = self.placeholders[kind]
+        shapes: list[str] = []
+        later: list = []  # charts and pictures, drawn with python-pptx once the XML is in
         shape_id = 2
-        if plan.title and title_sp is not None:
-            sp = pptx_xml.placeholder(tree, title_sp, shape_id, plan.title_rect)
+        if plan.title and title_nv is not None:
+            runs = self.runs(slide_part, plan.title, plan.title_size)
+            body = pptx_xml.text_body(
+                [pptx_xml.paragraph(runs, self.lang, plan.title_size, align=title_align)],
+                (INSET_X, INSET_Y),
+            )
+            shapes.append(pptx_xml.placeholder(title_nv, shape_id, body, plan.title_rect))
             shape_id += 1
-            body = pptx_xml.text_body(sp, (INSET_X, INSET_Y))
-            p = pptx_xml.paragraph(body, align=_title_align(title_sp))
-            self.add_runs(slide_part, p, plan.title, plan.title_size)
         free_bodies = list(bodies)
         for frame in plan.frames:
             if isinstance(frame, TextFrame):
+                body = pptx_xml.text_body(
+                    self.paragraphs(slide_part, frame), (INSET_X, INSET_Y), frame.anchor
+                )
                 if frame.placeholder is not None and free_bodies:
-                    sp = pptx_xml.placeholder(tree, free_bodies.pop(0), shape_id, frame.rect)
+                    shapes.append(
+                        pptx_xml.placeholder(free_bodies.pop(0), shape_id, body, frame.rect)
+                    )
                 else:
                     fill = "F3F4F6" if frame.style == "code" else None
                     name = {"code": "Code", "quote": "Quote"}.get(frame.style, "Text")
-                    sp = pptx_xml.text_box(tree, shape_id, name, frame.rect, fill)
+                    shapes.append(pptx_xml.text_box(shape_id, name, frame.rect, body, fill))
                 shape_id += 1
-                self.fill_text(slide_part, sp, frame)
             elif isinstance(frame, TableFrame):
-                self.draw_table(slide_part, tree, shape_id, frame)
+                shapes.append(self.table(slide_part, shape_id, frame))
                 shape_id += 1
-            elif isinstance(frame, ChartFrame):
+            else:
+                later.append(frame)
+        if plan.kind != "title":
+            footer, shape_id = pptx_xml.footer(self.footers[kind], shape_id, number)
+            shapes.extend(footer)
+        pptx_xml.set_slide_xml(slide_part, pptx_xml.slide_xml(shapes))
+        for frame in later:
+            if isinstance(frame, ChartFrame):
                 self.draw_chart(slide_part.slide, frame)
-                shape_id += 1
             elif isinstance(frame, ImageFrame):
                 self.draw_image(slide_part.slide, frame)
-                shape_id += 1
-        if plan.kind != "title":
-            pptx_xml.add_footer(
-                tree, self.footers[kind], max(shape_id, _next_id(tree)), number, self.lang
-            )
+        if later and plan.kind != "title":
+            pptx_xml.footers_last(slide_part._element)
         if plan.notes:
             self.notes.add(slide_part, notes_lines(plan.notes))
 
     # text
 
-    def fill_text(self, slide_part, sp, frame: TextFrame) -> None:
-        body = pptx_xml.text_body(sp, (INSET_X, INSET_Y), frame.anchor)
-        first = True
-        for para in frame.paras:
+    def paragraphs(self, slide_part, frame: TextFrame) -> list[str]:
+        out = []
+        for k, para in enumerate(frame.paras):
             listed = para.bullet is not None or para.number_start is not None
-            p = pptx_xml.paragraph(
-                body,
-                margin_left=para.margin_left,
-                hanging=para.hanging,
-                align=para.align,
-                space_before=0.0 if first else para.space_before * para.size,
-                bullet=para.bullet,
-                number_start=para.number_start,
-                bullet_color=self.colors.accent if listed else None,
-            )
-            first = False
             color = None
             italic = False
             if para.role == "quote":
@@ -241,9 +240,8 @@ class _Drawer:
                 color = self.colors.muted
             elif para.role == "heading":
                 color = self.colors.primary
-            self.add_runs(
+            runs = self.runs(
                 slide_part,
-                p,
                 para.runs,
                 para.size,
                 bold=para.role == "heading",
@@ -251,50 +249,70 @@ class _Drawer:
                 color=color,
                 mono=para.role == "code",
             )
-            pptx_xml.end_paragraph(p, self.lang, para.size)
+            out.append(
+                pptx_xml.paragraph(
+                    runs,
+                    self.lang,
+                    para.size,
+                    margin_left=para.margin_left,
+                    hanging=para.hanging,
+                    align=para.align,
+                    space_before=para.space_before * para.size if k else 0.0,
+                    bullet=para.bullet,
+                    number_start=para.number_start,
+                    bullet_color=self.colors.accent if listed else None,
+                )
+            )
+        return out
 
-    def add_runs(
+    def runs(
         self,
         slide_part,
-        p,
         runs: Inline,
         size: float,
         bold: bool = False,
         italic: bool = False,
         color: str | None = None,
         mono: bool = False,
-    ) -> None:
+    ) -> str:
+        out = []
         for r in runs:
             rid = slide_part.relate_to(r.href, RT.HYPERLINK, is_external=True) if r.href else None
-            pptx_xml.run(
-                p,
-                r.text,
-                self.lang,
-                size,
-                bold=bold or r.bold,
-                italic=italic or r.italic,
-                strike=r.strike,
-                font=self.mono if (r.code or mono) else None,
-                color=color,
-                link_rid=rid,
+            out.append(
+                pptx_xml.run(
+                    r.text,
+                    self.lang,
+                    size,
+                    bold=bold or r.bold,
+                    italic=italic or r.italic,
+                    strike=r.strike,
+                    font=self.mono if (r.code or mono) else None,
+                    color=color,
+                    link_rid=rid,
+                )
             )
+        return "".join(out)
 
     # tables
 
-    def draw_table(self, slide_part, tree, shape_id: int, frame: TableFrame) -> None:
-        _, rows = pptx_xml.table(tree, shape_id, frame.rect, frame.col_widths, frame.row_heights)
+    def table(self, slide_part, shape_id: int, frame: TableFrame) -> str:
         light = _tint(self.colors.primary, 0.9)
-        for r, (row, cells) in enumerate(zip(rows, (frame.header, *frame.rows), strict=True)):
+        rows = []
+        for r, (height, cells) in enumerate(
+            zip(frame.row_heights, (frame.header, *frame.rows), strict=True)
+        ):
             fill = (
                 self.colors.primary if r == 0 else (light if r % 2 == 0 else self.colors.background)
             )
             color = self.colors.background if r == 0 else self.colors.text
+            row = []
             for c in range(len(frame.col_widths)):
-                body = pptx_xml.table_cell(row, (CELL_X, CELL_Y), fill)
-                p = pptx_xml.paragraph(body, align=frame.align[c])
                 content = cells[c] if c < len(cells) else ()
-                self.add_runs(slide_part, p, content, frame.size, bold=r == 0, color=color)
-                pptx_xml.end_paragraph(p, self.lang, frame.size)
+                runs = self.runs(slide_part, content, frame.size, bold=r == 0, color=color)
+                p = pptx_xml.paragraph(runs, self.lang, frame.size, align=frame.align[c])
+                row.append(pptx_xml.table_cell(p, (CELL_X, CELL_Y), fill))
+            rows.append((height, row))
+        return pptx_xml.table(shape_id, frame.rect, frame.col_widths, rows)
 
     # charts and pictures (python-pptx's API: a few per deck)
 
@@ -370,26 +388,21 @@ class _Drawer:
         pptx_xml.set_alt_text(picture, frame.alt)
 
 
-def _placeholder_elements(layout):
-    """The layout's title placeholder element and its body placeholders (by index)."""
+def _placeholder_templates(layout):
+    """The layout's title placeholder (as an XML template), the title's alignment, and its
+    body placeholders (templates, by index)."""
     title = None
+    align = "left"
     bodies = []
     for ph in sorted(layout.placeholders, key=lambda p: p.placeholder_format.idx):
         kind = ph.placeholder_format.type
         if kind in TITLE_TYPES and title is None:
-            title = ph._element
+            title = pptx_xml.nv_template(ph._element)
+            # Titles keep the template's alignment (centred on a title slide).
+            align = "center" if kind == PP_PLACEHOLDER.CENTER_TITLE else "left"
         elif kind in BODY_TYPES:
-            bodies.append(ph._element)
-    return title, bodies
-
-
-def _title_align(title_sp) -> str:
-    """Titles keep the alignment the template gives them (centred on a title slide)."""
-    return "center" if title_sp.find(".//{*}ph").get("type") == "ctrTitle" else "left"
-
-
-def _next_id(tree) -> int:
-    return max(int(e.get("id")) for e in tree.iter("{*}cNvPr")) + 1
+            bodies.append(pptx_xml.nv_template(ph._element))
+    return title, align, bodies
 
 
 def _xywh(rect: Rect) -> tuple[Emu, Emu, Emu, Emu]:

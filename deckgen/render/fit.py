@@ -43,6 +43,7 @@ class Measurer:
         self._fonts: dict[tuple[str, str], ImageFont.FreeTypeFont | None] = {}
         self._widths: dict[tuple[str, str, str], float] = {}
         self._line: dict[str, float] = {}
+        self._words_cache: dict[tuple[Piece, ...], list[tuple[int, float, float, bool]]] = {}
 
     def _font(self, family: str, style: str) -> ImageFont.FreeTypeFont | None:
         key = (family, style)
@@ -96,60 +97,66 @@ class Measurer:
         (offsets into the concatenated text), so a caller can cut a paragraph between lines."""
         if width <= 0:
             width = 1.0
+        width_em = width / size  # compare in em: word widths are cached in em
         starts = [0]
         line_w = 0.0
         offset = 0
-        for word, word_w, space_w, hard_break in self._words(pieces, size):
+        for length, word_w, space_w, hard_break in self.words(tuple(pieces)):
             if hard_break:
-                starts.append(offset + len(word))
+                starts.append(offset + length)
                 line_w = 0.0
-                offset += len(word)
+                offset += length
                 continue
             if line_w == 0.0:
                 line_w = word_w
-            elif line_w + space_w + word_w <= width:
+            elif line_w + space_w + word_w <= width_em:
                 line_w += space_w + word_w
             else:
                 starts.append(offset)
                 line_w = word_w
             # A word wider than the line is broken by the renderer: count its extra lines.
-            if word_w > width:
-                extra = math.ceil(word_w / width) - 1
+            if word_w > width_em:
+                extra = math.ceil(word_w / width_em) - 1
                 starts.extend([offset] * extra)
-                line_w = word_w - extra * width
-            offset += len(word)
+                line_w = word_w - extra * width_em
+            offset += length
         return starts
 
-    def _words(self, pieces: Sequence[Piece], size: float):
-        """Yields (text, width, width of the space before it, is_hard_break).
+    def words(self, pieces: tuple[Piece, ...]) -> list[tuple[int, float, float, bool]]:
+        """The words of some text with their widths in em, computed once per text:
+        (characters including the space before, width, width of that space, hard break).
 
-        `text` includes the separating space before the word, so offsets add up. Words can
-        span pieces ("**Pour**quoi"); only U+0020 breaks (no-break spaces do not)."""
+        Words can span pieces ("**Pour**quoi"); only U+0020 breaks (no-break spaces do not)."""
+        cached = self._words_cache.get(pieces)
+        if cached is not None:
+            return cached
+        out: list[tuple[int, float, float, bool]] = []
         word = ""
         word_w = 0.0
         space_w = 0.0
-        pending_space = ""
+        pending = 0
         for piece in pieces:
             for part_i, part in enumerate(piece.text.split("\n")):
                 if part_i:
-                    if word or pending_space:
-                        yield pending_space + word, word_w, space_w, False
-                    yield "\n", 0.0, 0.0, True
-                    word, word_w, space_w, pending_space = "", 0.0, 0.0, ""
-                chunks = part.split(" ")
-                for k, chunk in enumerate(chunks):
+                    if word or pending:
+                        out.append((pending + len(word), word_w, space_w, False))
+                    out.append((1, 0.0, 0.0, True))
+                    word, word_w, space_w, pending = "", 0.0, 0.0, 0
+                for k, chunk in enumerate(part.split(" ")):
                     if k:
                         if word:
-                            yield pending_space + word, word_w, space_w, False
-                            pending_space = ""
+                            out.append((pending + len(word), word_w, space_w, False))
+                            pending = 0
                             word, word_w = "", 0.0
-                        pending_space += " "
-                        space_w = self.width(" ", piece.family, piece.bold, piece.italic) * size
+                        pending += 1
+                        space_w = self.width(" ", piece.family, piece.bold, piece.italic)
                     if chunk:
                         word += chunk
-                        word_w += self.width(chunk, piece.family, piece.bold, piece.italic) * size
-        if word or pending_space:
-            yield pending_space + word, word_w, space_w, False
+                        word_w += self.width(chunk, piece.family, piece.bold, piece.italic)
+        if word or pending:
+            out.append((pending + len(word), word_w, space_w, False))
+        self._words_cache[pieces] = out
+        return out
 
 
 def pieces_for(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html.parser
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..model import (
     Block,
@@ -172,23 +172,26 @@ class PlannedSlide:
 # --- items: blocks turned into measurable, splittable units ------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class _Text:
     paras: list[Para]
     style: str = "body"
+    heights: dict = field(default_factory=dict)  # (width, step) -> points, measured once
 
 
-@dataclass
+@dataclass(eq=False)
 class _Table:
     table: Table
     rows: tuple[tuple[Inline, ...], ...]
+    heights: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Visual:
     block: Chart | Image
     aspect: float = 0.0  # width / height for images
     natural_h: float = 0.0  # points at 96 dpi
+    heights: dict = field(default_factory=dict)
 
 
 _Item = _Text | _Table | _Visual
@@ -490,6 +493,13 @@ class Planner:
         return sum(self.item_height(i, width, step) for i in items) + GAP * (len(items) - 1)
 
     def item_height(self, item: _Item, width: float, step: float) -> float:
+        key = (width, step)
+        height = item.heights.get(key)
+        if height is None:
+            height = item.heights[key] = self._measure(item, width, step)
+        return height
+
+    def _measure(self, item: _Item, width: float, step: float) -> float:
         if isinstance(item, _Text):
             return self.text_height(item.paras, width, step)
         if isinstance(item, _Table):
