@@ -13,7 +13,9 @@ are added. Code, URLs and times such as 10:30 are left alone.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
+import re
 from dataclasses import replace
 
 from .model import Document, Inline, Run, map_inlines
@@ -24,6 +26,7 @@ SPACES = (" ", NBSP, NNBSP)
 # A character after which French punctuation needs its space: end of a word or a closing sign.
 WORDISH_END = set(")]»\"'’…*%")
 TRIGGERS = frozenset(":;!?«»%")
+FRENCH_MARKS = re.compile("[:;!?«»%]")
 # What may follow ':', ';', '!' or '?' for it to be punctuation (not part of a URL or a time).
 AFTER_PUNCT = set(" \n\t" + NBSP + NNBSP + ")]»\"'’,.;:!?…")
 
@@ -111,75 +114,82 @@ def smart_inline(runs: Inline, lang: str) -> Inline:
 
 
 def french_inline(runs: Inline) -> Inline:
-    """French spacing across a run sequence (punctuation may follow a bold word)."""
+    """French spacing across a run sequence (punctuation may follow a bold word).
+
+    Finds the marks with one regex over the joined text and edits only around them: a
+    Python loop over every character cost 0.5 s per 1,000 slides."""
     if not runs or not any(TRIGGERS.intersection(r.text) for r in runs):
-        return runs  # nothing to space: most runs, so skip the character loop
-    chars: list[str] = []
-    owners: list[int] = []
+        return runs  # nothing to space: most runs
     text = "".join(r.text for r in runs)
-    source_owner = [k for k, r in enumerate(runs) for _ in r.text]
-    protected = [runs[k].code for k in source_owner]
+    n = len(text)
+    bounds = []  # (start, end) of each run in `text`
+    protected = bytearray(n)
+    pos = 0
+    for r in runs:
+        bounds.append((pos, pos + len(r.text)))
+        if r.code:
+            protected[pos : pos + len(r.text)] = b"\x01" * len(r.text)
+        pos += len(r.text)
+    replaced: dict[int, str] = {}  # index -> what the character there becomes
+    before: dict[int, str] = {}  # index -> inserted before that character
+    after: dict[int, str] = {}  # index -> inserted after that character
 
-    def prev_char() -> str:
-        return chars[-1] if chars else ""
+    def space_at(k: int) -> bool:
+        # A space already given to the « before it keeps that role.
+        return k >= 0 and text[k] in SPACES and not protected[k] and k not in replaced
 
-    for i, ch in enumerate(text):
-        owner = source_owner[i]
+    for m in FRENCH_MARKS.finditer(text):
+        i = m.start()
         if protected[i]:
-            chars.append(ch)
-            owners.append(owner)
             continue
-        nxt = text[i + 1] if i + 1 < len(text) else " "
-        if ch in ":;!?" and (nxt in AFTER_PUNCT):
+        ch = text[i]
+        prev = text[i - 1] if i else ""
+        nxt = text[i + 1] if i + 1 < n else " "
+        if ch in ":;!?":
+            if nxt not in AFTER_PUNCT:
+                continue  # part of a URL or a time: 10:30, https://
             space = NBSP if ch == ":" else NNBSP
-            prev = prev_char()
-            if prev in SPACES and chars and not protected_at(owners, runs):
-                chars[-1] = space
+            if space_at(i - 1):
+                replaced[i - 1] = space
             elif (
                 prev
                 and (prev.isalnum() or prev in WORDISH_END)
                 and not (ch in "!?" and prev in "!?")
             ):
-                chars.append(space)
-                owners.append(owner)
+                before[i] = space
         elif ch == "»":
-            prev = prev_char()
-            if prev in SPACES and chars:
-                chars[-1] = NBSP
+            if space_at(i - 1):
+                replaced[i - 1] = NBSP
             elif prev and prev not in "«\n":
-                chars.append(NBSP)
-                owners.append(owner)
+                before[i] = NBSP
         elif ch == "%":
             # "50 %": a narrow no-break space keeps the number and its sign together.
-            if prev_char() in (" ", NBSP) and len(chars) > 1 and chars[-2].isdigit():
-                chars[-1] = NNBSP
-            elif prev_char().isdigit():
-                chars.append(NNBSP)
-                owners.append(owner)
-        chars.append(ch)
-        owners.append(owner)
-        if ch == "«":
-            if nxt in SPACES:
-                continue  # handled below: the typed space is replaced
-            if nxt not in "\n»":
-                chars.append(NBSP)
-                owners.append(owner)
-    # Replace the space typed after « by a no-break space (second pass keeps the loop simple).
-    out = "".join(chars)
-    out = out.replace("« ", "«" + NBSP).replace("«" + NNBSP, "«" + NBSP)
-    if len(out) != len(owners):  # replacements above keep the length
-        raise AssertionError("typography changed the text length unexpectedly")
-    pieces: dict[int, list[str]] = {}
-    for ch, owner in zip(out, owners, strict=True):
-        pieces.setdefault(owner, []).append(ch)
-    return tuple(
-        replace(run, text="".join(pieces.get(k, []))) for k, run in enumerate(runs) if pieces.get(k)
-    )
-
-
-def protected_at(owners: list[int], runs: Inline) -> bool:
-    """Whether the last output character belongs to a code run (never modified)."""
-    return bool(owners) and runs[owners[-1]].code
+            if prev in (" ", NBSP) and i > 1 and text[i - 2].isdigit() and not protected[i - 1]:
+                replaced[i - 1] = NNBSP
+            elif prev.isdigit():
+                before[i] = NNBSP
+        elif ch == "«":
+            if i + 1 < n and space_at(i + 1):
+                replaced[i + 1] = NBSP
+            elif i + 1 < n and nxt not in "\n»":
+                after[i] = NBSP
+    points = sorted({*replaced, *before, *after})
+    if not points:
+        return runs
+    out = []
+    for run, (start, end) in zip(runs, bounds, strict=True):
+        first = bisect.bisect_left(points, start)
+        if first == len(points) or points[first] >= end:
+            out.append(run)
+            continue
+        pieces = []
+        last = start
+        for k in points[first : bisect.bisect_left(points, end)]:
+            pieces += (text[last:k], before.get(k, ""), replaced.get(k, text[k]), after.get(k, ""))
+            last = k + 1
+        pieces.append(text[last:end])
+        out.append(replace(run, text="".join(pieces)))
+    return tuple(out)
 
 
 MONTHS = {
