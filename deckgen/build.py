@@ -6,6 +6,8 @@ problem at once (the CLI then exits 1). Themes are loaded and validated once per
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +106,32 @@ def build(
 ) -> BuildResult:
     """Build every output for every content file and theme. Never raises `InputError`:
     problems are collected in the result."""
+    with _few_gc_passes():
+        return _build(paths, themes, out_dir, formats, root, progress, on_written)
+
+
+@contextlib.contextmanager
+def _few_gc_passes():
+    """A build allocates hundreds of thousands of long-lived objects (model, XML); with the
+    default threshold the cycle collector walks them thousands of times for nothing (10-20 %
+    of a 1,000-slide build). Collect rarely during the build, as usual after it."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 1_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _build(
+    paths: Iterable[Path],
+    themes: Iterable[str],
+    out_dir: Path | None,
+    formats: Iterable[str],
+    root: Path | None,
+    progress: Callable[[str, int, int], None] | None,
+    on_written: Callable[[Written], None] | None,
+) -> BuildResult:
     root = (root or find_project_root(Path.cwd() / "pyproject.toml")).resolve()
     out_dir = out_dir if out_dir is not None else root / "build"
     result = BuildResult()
