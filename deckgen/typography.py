@@ -64,11 +64,6 @@ def apply(doc: Document) -> Document:
     return replace(map_inlines(doc, inline), meta=meta)
 
 
-def french_text(text: str) -> str:
-    runs = french_inline((Run(text),))
-    return "".join(r.text for r in runs)
-
-
 def smart_inline(runs: Inline, lang: str) -> Inline:
     """Typographic quotes, apostrophes, dashes and ellipses; code runs untouched."""
     if not runs or not any(SMART_TRIGGERS.intersection(r.text) for r in runs if not r.code):

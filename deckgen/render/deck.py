@@ -101,16 +101,6 @@ def render_deck(
     return prs
 
 
-def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> list[PlannedSlide]:
-    """The plan only (for checks and tests): which slides, where, at what size."""
-    prs = Presentation(io.BytesIO(theme.template))
-    layouts = _layouts(prs, theme)
-    geometry = Geometry(
-        prs.slide_width, prs.slide_height, {k: _boxes(v) for k, v in layouts.items()}
-    )
-    return Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces)).plan()
-
-
 def _layouts(prs, theme: Theme) -> dict:
     found = {}
     names = [layout.name for layout in prs.slide_layouts]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from PIL import ImageFont
 
-from ..model import Run
 from ..themes import FontFace
 
 REF = 512  # measuring size in pixels; widths scale linearly from it
@@ -157,12 +156,3 @@ class Measurer:
             out.append((pending + len(word), word_w, space_w, False))
         self._words_cache[pieces] = out
         return out
-
-
-def pieces_for(
-    runs: Sequence[Run], body: str, mono: str, bold: bool = False, italic: bool = False
-) -> list[Piece]:
-    """The measurable pieces of some model runs, in the fonts the deck will use."""
-    return [
-        Piece(r.text, mono if r.code else body, bold or r.bold, italic or r.italic) for r in runs
-    ]
