@@ -169,7 +169,12 @@ class _Drawer:
 
     def draw(self, plan: PlannedSlide, number: int) -> None:
         kind = plan.kind if plan.kind in self.layouts else "content"
-        slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind])
+        # Slides with charts or pictures, and the first notes page, go through python-pptx's
+        # API after the XML is written; the others stay text (never parsed, 2x faster).
+        plain = not any(isinstance(f, ChartFrame | ImageFrame) for f in plan.frames) and (
+            not plan.notes or self.notes.ready
+        )
+        slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind], plain)
         title_nv, title_align, bodies = self.placeholders[kind]
         shapes: list[str] = []
         later: list = []  # charts and pictures, drawn with python-pptx once the XML is in

@@ -49,6 +49,7 @@ from xml.sax.saxutils import escape
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.opc.oxml import serialize_part_xml
+from pptx.opc.package import Part as OpcPart
 from pptx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
 from pptx.opc.serialized import _ContentTypesItem
 from pptx.parts.image import Image, ImagePart
@@ -279,19 +280,29 @@ def make_linear(prs: Presentation) -> None:
     prs_part._deckgen_slide_list = slide_list
 
 
-def append_slide(prs: Presentation, slide_layout: SlideLayout) -> SlidePart:
+def append_slide(prs: Presentation, slide_layout: SlideLayout, plain: bool = False) -> Part:
     """Add a slide part on `slide_layout` through the linear caches; the caller gives it
     its XML (``pptx_xml.set_slide_xml``) once written.
 
     Stock ``add_slide`` without ``clone_layout_placeholders``: deckgen writes the
     placeholders it fills itself (cloning them costs a dozen xpath calls a slide, and
-    empty ones would show "Click to add text"). Needs `make_linear` first."""
+    empty ones would show "Click to add text"). With `plain`, the part holds the XML as
+    bytes, never parsed nor re-serialized: for slides python-pptx's API will not touch.
+    Needs `make_linear` first."""
     prs_part = prs.part
     slide_list: _SlideList = prs_part._deckgen_slide_list
-    slide_part = SlidePart(slide_list.next_slide_partname(), CT.PML_SLIDE, prs_part.package, None)
+    partname = slide_list.next_slide_partname()
+    if plain:
+        slide_part: Part = PlainPart(partname, CT.PML_SLIDE, prs_part.package, b"")
+    else:
+        slide_part = SlidePart(partname, CT.PML_SLIDE, prs_part.package, None)
     slide_part.relate_to(slide_layout.part, RT.SLIDE_LAYOUT)
     slide_list.add_sldId(prs_part.relate_to(slide_part, RT.SLIDE))
     return slide_part
+
+
+class PlainPart(OpcPart):
+    """A part whose content deckgen wrote as XML text (slides, notes pages)."""
 
 
 _RELS_HEAD = (

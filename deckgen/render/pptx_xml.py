@@ -26,9 +26,9 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.package import Part, XmlPart
 from pptx.oxml import parse_xml
 from pptx.oxml.ns import qn
-from pptx.parts.slide import NotesSlidePart
 
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -158,10 +158,16 @@ def slide_xml(shapes: list[str]) -> str:
     return SLIDE_OPEN + "".join(shapes) + SLIDE_CLOSE
 
 
+XML_DECLARATION = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+
+
 def set_slide_xml(slide_part, xml: str) -> None:
-    """Give a new, still empty slide part its content (parsed once, with python-pptx's
-    element classes, so its API works on the slide afterwards)."""
-    slide_part._element = parse_xml(xml.encode("utf-8"))
+    """Give a new, still empty slide part its content: bytes for a plain part, else parsed
+    once with python-pptx's element classes, so its API works on the slide afterwards."""
+    if isinstance(slide_part, XmlPart):
+        slide_part._element = parse_xml(xml.encode("utf-8"))
+    else:
+        slide_part._blob = XML_DECLARATION + xml.encode("utf-8")
 
 
 ID_SLOT = "__DECKGEN_ID__"
@@ -354,6 +360,11 @@ class NotesWriter:
         self.lang = lang
         self.head = self.tail = ""
 
+    @property
+    def ready(self) -> bool:
+        """Whether the prototype exists (the first notes page needs a python-pptx slide)."""
+        return bool(self.head)
+
     def add(self, slide_part, lines: list[str]) -> None:
         paragraphs = "".join(
             f'<a:p><a:r><a:rPr lang="{self.lang}"/><a:t>{text(line)}</a:t></a:r></a:p>'
@@ -377,12 +388,11 @@ class NotesWriter:
             notes.part._element = parse_xml((self.head + paragraphs + self.tail).encode("utf-8"))
             return
         package = slide_part.package
-        element = parse_xml((self.head + paragraphs + self.tail).encode("utf-8"))
-        part = NotesSlidePart(
+        part = Part(
             package.next_partname("/ppt/notesSlides/notesSlide%d.xml"),
             CT.PML_NOTES_SLIDE,
             package,
-            element,
+            XML_DECLARATION + (self.head + paragraphs + self.tail).encode("utf-8"),
         )
         part.relate_to(self.prs.part.notes_master_part, RT.NOTES_MASTER)
         part.relate_to(slide_part, RT.SLIDE)
