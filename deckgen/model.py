@@ -210,34 +210,46 @@ def map_inlines(doc: Document, fn: Callable[[Inline], Inline]) -> Document:
     """A new document where every piece of inline text has gone through `fn`.
 
     Used by transforms such as French typography so that every output sees the same text.
-    Code blocks, chart data and raw HTML are left as written.
+    Code blocks, chart data and raw HTML are left as written. Objects `fn` leaves unchanged
+    (it returns the same tuple) are kept, not copied: most text needs no change.
     """
+
+    def inline(runs: Inline) -> Inline:
+        return fn(runs)
 
     def block(b: Block) -> Block:
         if isinstance(b, Paragraph | Heading):
-            return replace(b, runs=fn(b.runs))
+            runs = inline(b.runs)
+            return b if runs is b.runs else replace(b, runs=runs)
         if isinstance(b, ListBlock):
-            return replace(b, items=tuple(ListItem(blocks(i.blocks)) for i in b.items))
-        if isinstance(b, Table):
-            return replace(
-                b,
-                header=tuple(fn(c) for c in b.header),
-                rows=tuple(tuple(fn(c) for c in row) for row in b.rows),
+            items = tuple(_same_or(i, ListItem(blocks(i.blocks)), "blocks") for i in b.items)
+            return (
+                b
+                if all(x is y for x, y in zip(items, b.items, strict=True))
+                else replace(b, items=items)
             )
+        if isinstance(b, Table):
+            header = tuple(inline(c) for c in b.header)
+            rows = tuple(tuple(inline(c) for c in row) for row in b.rows)
+            return replace(b, header=header, rows=rows)
         if isinstance(b, Quote | Only):
-            return replace(b, blocks=blocks(b.blocks))
+            inner = blocks(b.blocks)
+            return b if inner is b.blocks else replace(b, blocks=inner)
         return b
 
     def blocks(bs: tuple[Block, ...]) -> tuple[Block, ...]:
-        return tuple(block(b) for b in bs)
+        new = tuple(block(b) for b in bs)
+        return bs if all(x is y for x, y in zip(new, bs, strict=True)) else new
 
-    slides = tuple(
-        replace(
-            s,
-            title=fn(s.title) if s.title is not None else None,
-            blocks=blocks(s.blocks),
-            notes=blocks(s.notes),
-        )
-        for s in doc.slides
-    )
-    return replace(doc, slides=slides)
+    def slide(s: Slide) -> Slide:
+        title = inline(s.title) if s.title is not None else None
+        body, notes = blocks(s.blocks), blocks(s.notes)
+        if title is s.title and body is s.blocks and notes is s.notes:
+            return s
+        return replace(s, title=title, blocks=body, notes=notes)
+
+    return replace(doc, slides=tuple(slide(s) for s in doc.slides))
+
+
+def _same_or(old: ListItem, new: ListItem, field_name: str) -> ListItem:
+    return old if getattr(new, field_name) is getattr(old, field_name) else new
