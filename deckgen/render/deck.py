@@ -13,7 +13,6 @@ import io
 from collections.abc import Callable, Sequence
 
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.shapes import PP_PLACEHOLDER
@@ -312,6 +311,9 @@ class _Drawer:
     # charts and pictures (python-pptx's API: a few per deck)
 
     def draw_chart(self, slide, frame: ChartFrame) -> None:
+        # Imported here: it pulls in XlsxWriter (~30 ms), needed only by decks with charts.
+        from pptx.chart.data import CategoryChartData
+
         spec = frame.chart
         data = CategoryChartData(number_format="General")
         data.categories = list(spec.categories)
