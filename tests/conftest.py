@@ -41,3 +41,25 @@ def golden(request: pytest.FixtureRequest):
         )
 
     return check
+
+
+@pytest.fixture
+def golden_text(request: pytest.FixtureRequest):
+    """Compare a text with tests/fixtures/golden/<name> (UTF-8, as is), or rewrite it."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update or not path.exists():
+            if not update:
+                pytest.fail(f"no golden file {path}; run pytest --update-golden to create it")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))  # bytes: no newline translation
+            return
+        expected = path.read_bytes().decode("utf-8")
+        assert text == expected, (
+            f"{name} differs from its golden file; if the change is intended, refresh with "
+            "pytest --update-golden and review the diff"
+        )
+
+    return check
