@@ -1,0 +1,1 @@
+"""Email: message building, compatibility checks and sending."""
