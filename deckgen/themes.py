@@ -83,6 +83,9 @@ class Theme:
     layouts: Mapping[str, str]  # deckgen slide kind -> layout name in the template
     template: bytes = field(repr=False, default=b"")
     template_path: Path | None = None
+    # Email templates by name ("email/base.html" -> source): the theme's own files over the
+    # default theme's, read once here so renderers never read files.
+    email_templates: Mapping[str, str] = field(repr=False, default_factory=dict)
 
 
 DEFAULT_LAYOUTS = {
@@ -205,6 +208,9 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
     template = template_path.read_bytes() if template_path.is_file() else b""
     if not template:
         report.error("no template.pptx in this theme or the default theme; reinstall deckgen")
+    email_templates: dict[str, str] = {}
+    for source in dict.fromkeys((find_theme("default", project_root), folder)):
+        email_templates.update(_read_templates(source / "templates"))
     report.raise_if_errors()
     theme = Theme(
         name=str(data.get("name", folder.name)),
@@ -216,8 +222,20 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         layouts=layouts,
         template=template,
         template_path=template_path,
+        email_templates=email_templates,
     )
     return theme, report.warnings
+
+
+def _read_templates(folder: Path) -> dict[str, str]:
+    """Every template file under `folder`, by its path relative to it (with '/')."""
+    if not folder.is_dir():
+        return {}
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix in (".html", ".txt", ".css")
+    }
 
 
 # --- validation -------------------------------------------------------------------------
