@@ -12,17 +12,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import typography
+from . import newsletter, typography
+from .config import Settings, load_settings
 from .errors import Diagnostic, InputError
 from .model import Document
 from .output import output_path, write_atomic
 from .reader import find_project_root, read_document
 from .render import pptx_speed
 from .render.deck import render_deck
+from .render.email import environment as email_environment
 from .render.fit import Measurer
 from .themes import Theme, ThemeNotFound, load_theme
 
-FORMATS = ("deck",)
+FORMATS = ("deck", "newsletter")
 
 
 @dataclass
@@ -60,6 +62,7 @@ class ThemeCache:
         self.result = result
         self.themes: dict[str, Theme | InputError] = {}
         self.measurers: dict[str, Measurer] = {}
+        self.environments: dict[str, object] = {}
 
     def get(self, name: str, doc: Document | None = None) -> Theme | None:
         """The theme, or None after reporting why it cannot be used. A theme named in a
@@ -82,6 +85,12 @@ class ThemeCache:
             self.result.errors.append(Diagnostic(path, line, str(found.diagnostics[0].message)))
             return None
         return found if isinstance(found, Theme) else None
+
+    def email_environment(self, name: str):
+        """The theme's Jinja environment, built once per build."""
+        if name not in self.environments:
+            self.environments[name] = email_environment(self.themes[name])  # type: ignore[arg-type]
+        return self.environments[name]
 
 
 def load_document(path: Path, root: Path, result: BuildResult) -> Document | None:
@@ -134,9 +143,36 @@ def _build(
 ) -> BuildResult:
     root = (root or find_project_root(Path.cwd() / "pyproject.toml")).resolve()
     out_dir = out_dir if out_dir is not None else root / "build"
+    formats = tuple(formats)
     result = BuildResult()
     cache = ThemeCache(root, result)
+    settings = Settings()
+    if "newsletter" in formats:
+        try:
+            settings, warnings = load_settings(root)
+            result.warnings.extend(warnings)
+        except InputError as exc:
+            result.errors.extend(exc.diagnostics)
+            return result
+        if not settings.unsubscribe_url and not settings.unsubscribe_mailto:
+            result.warnings.append(
+                Diagnostic(
+                    root / "pyproject.toml",
+                    None,
+                    "no unsubscribe link for the newsletter: set unsubscribe_url (and "
+                    "unsubscribe_mailto) in [tool.deckgen]; mail providers require one",
+                    "warning",
+                )
+            )
     theme_names = list(themes)
+
+    def emit(target: Path, write: Callable, what: str) -> None:
+        write_atomic(target, write)
+        item = Written(target, what)
+        result.written.append(item)
+        if on_written is not None:
+            on_written(item)
+
     for path in content_files(paths, root):
         doc = load_document(path, root, result)
         if doc is None:
@@ -154,10 +190,29 @@ def _build(
                 except InputError as exc:
                     result.errors.extend(exc.diagnostics)
                     continue
-                target = output_path(out_dir, name, doc.stem, ".pptx")
-                write_atomic(target, lambda handle, prs=prs: pptx_speed.save(prs, handle))
-                item = Written(target, f"{len(prs.slides)} slides")
-                result.written.append(item)
-                if on_written is not None:
-                    on_written(item)
+                emit(
+                    output_path(out_dir, name, doc.stem, ".pptx"),
+                    lambda handle, prs=prs: pptx_speed.save(prs, handle),
+                    f"{len(prs.slides)} slides",
+                )
+            if "newsletter" in formats:
+                try:
+                    outputs = newsletter.build_newsletter(
+                        doc,
+                        theme,
+                        cache.email_environment(name),
+                        settings,
+                        root,
+                        output_path(out_dir, name, doc.stem, ".html"),
+                    )
+                except InputError as exc:
+                    result.errors.extend(exc.diagnostics)
+                    continue
+                result.warnings.extend(outputs.warnings)
+                for suffix, data, what in outputs.files:
+                    emit(
+                        output_path(out_dir, name, doc.stem, suffix),
+                        lambda handle, data=data: handle.write(data),
+                        what,
+                    )
     return result

@@ -54,7 +54,12 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="output folder (default: build/); files go to DIR/<theme>/",
     )
-    b.add_argument("--format", choices=FORMATS, default="deck", help="what to build")
+    b.add_argument(
+        "--format",
+        choices=(*FORMATS, "all"),
+        default="all",
+        help="deck (.pptx), newsletter (.html, .txt, .eml) or all (default)",
+    )
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
@@ -113,13 +118,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"deckgen build: --theme {name}: {exc.diagnostics[0].message}"
             ) from None
+    formats = FORMATS if args.format == "all" else (args.format,)
     result = build(
-        args.paths, args.theme, args.out, (args.format,), progress=progress, on_written=written
+        args.paths, args.theme, args.out, formats, root=root, progress=progress, on_written=written
     )
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
+    # Errors first: they are what stops the build; warnings follow.
     for error in result.errors:
         print(error, file=sys.stderr)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     if result.errors:
         files = len({e.path for e in result.errors})
         print(

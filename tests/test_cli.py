@@ -104,8 +104,13 @@ def test_build_good_file(project: Path, capsys: pytest.CaptureFixture[str]) -> N
     prs = Presentation(str(target))
     assert len(prs.slides) >= 3
     assert out.splitlines()[0] == f"wrote build/default/x.pptx ({len(prs.slides)} slides)"
-    assert "built 1 file(s)" in out
-    assert [p.name for p in (project / "build" / "default").iterdir()] == ["x.pptx"]
+    assert "built 4 file(s)" in out  # the deck and the newsletter (.html, .txt, .eml)
+    assert sorted(p.name for p in (project / "build" / "default").iterdir()) == [
+        "x.eml",
+        "x.html",
+        "x.pptx",
+        "x.txt",
+    ]
 
 
 def test_build_explicit_file_and_folder(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -177,14 +182,15 @@ def test_bad_input_keeps_previous_output(
 ) -> None:
     source = add(project, GOOD, "x.md")
     assert run(capsys, "build")[0] == 0
-    target = project / "build" / "default" / "x.pptx"
-    before = target.read_bytes()
+    folder = project / "build" / "default"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert sorted(before) == ["x.eml", "x.html", "x.pptx", "x.txt"]
     source.write_bytes((BAD / name).read_bytes())
     code, out, err = run(capsys, "build")
     no_traceback(err)
     assert code == 1, err
-    assert target.read_bytes() == before
-    assert [p.name for p in target.parent.iterdir()] == ["x.pptx"]  # no temporary file left
+    # Every output unchanged, and no temporary file left.
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_two_bad_files_and_a_good_one(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,7 +23,7 @@ STRESS = FIXTURES / "stress.md"
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("build")
-    result = build([*SAMPLES, STRESS], out_dir=out, root=ROOT)
+    result = build([*SAMPLES, STRESS], out_dir=out, root=ROOT, formats=("deck",))
     assert not result.errors, [str(e) for e in result.errors]
     return {w.path.stem: w.path for w in result.written}
 
@@ -187,7 +187,7 @@ def test_images_keep_their_aspect_ratio_and_alt_text(tmp_path):
         "---\ntitle: Images\n---\n\n## Un schéma\n\n"
         "![Deux cercles qui se recoupent](images/wide.png)\n",
     )
-    result = build([path], out_dir=tmp_path / "out", root=tmp_path)
+    result = build([path], out_dir=tmp_path / "out", root=tmp_path, formats=("deck",))
     assert not result.errors
     prs = Presentation(str(result.written[0].path))
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
@@ -204,7 +204,7 @@ def test_numbered_lists_honour_their_start_and_nested_lists_indent(tmp_path):
         "---\ntitle: Listes\n---\n\n## Étapes\n\n3. trois\n4. quatre\n\n"
         "- un\n    - deux\n        - trois\n",
     )
-    result = build([path], out_dir=tmp_path / "out", root=tmp_path)
+    result = build([path], out_dir=tmp_path / "out", root=tmp_path, formats=("deck",))
     prs = Presentation(str(result.written[0].path))
     body = [s for s in prs.slides[1].shapes if s.is_placeholder and s.placeholder_format.idx == 1][
         0
@@ -224,7 +224,7 @@ def test_a_chart_in_each_kind_is_native(tmp_path):
         for kind in ("bar", "column", "line", "pie")
     )
     path = _project(tmp_path, "---\ntitle: Graphiques\n---\n\n" + charts)
-    result = build([path], out_dir=tmp_path / "out", root=tmp_path)
+    result = build([path], out_dir=tmp_path / "out", root=tmp_path, formats=("deck",))
     assert not result.errors, [str(e) for e in result.errors]
     prs = Presentation(str(result.written[0].path))
     found = [s.chart for slide in prs.slides for s in slide.shapes if s.has_chart]

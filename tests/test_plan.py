@@ -54,7 +54,7 @@ def test_any_text_fits_and_nothing_is_lost(tmp_path_factory, slides):
     body = "\n\n".join(f"## {title}\n\n" + "\n\n".join(blocks) for title, blocks in slides)
     source = folder / "doc.md"
     source.write_text(f"---\ntitle: Propriétés\n---\n\n{body}\n", encoding="utf-8")
-    result = build([source], out_dir=folder / "out", root=folder)
+    result = build([source], out_dir=folder / "out", root=folder, formats=("deck",))
     assert not result.errors, [str(e) for e in result.errors]
     deck = result.written[0].path
     assert overflows(deck, THEME) == []

@@ -1,0 +1,111 @@
+"""The newsletter outputs of one document in one theme: the HTML page ("view in browser"),
+the plain-text part and a ready-to-send sample message (.eml).
+
+Returns bytes; the build writes them (atomically) beside the deck:
+``build/<theme>/<stem>.html``, ``.txt`` and ``.eml``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .errors import Diagnostic
+from .mail.message import Envelope, build_message, to_bytes
+from .model import Asset, Document
+from .render import email
+from .render.text import render_text
+from .themes import Theme
+
+GMAIL_CLIP = 102 * 1024  # Gmail clips a message body larger than this ("[Message clipped]")
+CLIP_WARNING = 90 * 1024
+FOOTER_TEXT = {
+    "fr": ("Voir dans le navigateur", "Se désabonner"),
+    "en": ("View in your browser", "Unsubscribe"),
+}
+
+
+@dataclass
+class NewsletterOutputs:
+    files: list[tuple[str, bytes, str]] = field(default_factory=list)  # suffix, data, summary
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def build_newsletter(
+    doc: Document,
+    theme: Theme,
+    env,
+    settings: Settings,
+    root: Path,
+    html_path: Path,
+) -> NewsletterOutputs:
+    out = NewsletterOutputs()
+    base = settings.base_url.rstrip("/")
+    theme_dir = html_path.parent.name
+
+    def published(asset: Asset) -> str:
+        """A picture's URL on the published page, or its path from the local page."""
+        try:
+            relative = asset.source.relative_to(root).as_posix()
+        except ValueError:
+            relative = asset.source.name
+        if base:
+            return f"{base}/{relative}"
+        return Path(os.path.relpath(asset.source, html_path.parent)).as_posix()
+
+    view = f"{base}/{theme_dir}/{html_path.name}" if base else ""
+    sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
+    links = email.Links(view=view, unsubscribe=settings.unsubscribe_url)
+    page = email.render_email(doc, theme, env, published, sender, links)
+    text = render_text(doc) + _text_footer(doc, sender, links)
+    size = len(page.encode("utf-8"))
+    if size >= CLIP_WARNING:
+        out.warnings.append(
+            Diagnostic(
+                doc.path,
+                None,
+                f"the newsletter HTML is {size // 1024} KB: Gmail clips messages over 102 KB; "
+                "shorten it or split it in two",
+                "warning",
+            )
+        )
+    # The message embeds its pictures as CID parts (no remote images to block).
+    cid = {asset.key: asset for asset in doc.assets.values()}
+    message_html = email.render_email(doc, theme, env, lambda a: f"cid:{a.key}", sender, links)
+    envelope = Envelope(
+        sender_name=sender.name,
+        sender_address=settings.sender_address or "newsletter@example.com",
+        to=settings.sample_recipient,
+        subject=doc.meta.subject or doc.meta.title,
+        reply_to=settings.reply_to,
+        unsubscribe_url=settings.unsubscribe_url,
+        unsubscribe_mailto=settings.unsubscribe_mailto,
+        message_id_domain=settings.message_id_domain,
+    )
+    used = {key: asset for key, asset in cid.items() if f"cid:{key}" in message_html}
+    message = to_bytes(build_message(envelope, text, message_html, used))
+    out.files = [
+        (".html", page.encode("utf-8"), f"{size / 1024:.1f} KB"),
+        (".txt", text.encode("utf-8"), f"{text.count(chr(10))} lines"),
+        (".eml", message, f"{len(message) / 1024:.1f} KB message"),
+    ]
+    return out
+
+
+def _text_footer(doc: Document, sender: email.Sender, links: email.Links) -> str:
+    view_label, unsubscribe_label = FOOTER_TEXT.get(
+        doc.meta.lang.split("-")[0].lower(), FOOTER_TEXT["en"]
+    )
+    colon = "\u00a0: " if doc.meta.lang.lower().startswith("fr") else ": "
+    lines = ["", "-- "]
+    identity = " · ".join(x for x in (sender.name, sender.postal) if x)
+    if identity:
+        lines.append(identity)
+    # Labels and URLs on their own lines: a URL never breaks and lines stay under 78.
+    if links.view:
+        lines += [f"{view_label}{colon.rstrip()}", links.view]
+    if links.unsubscribe:
+        lines += [f"{unsubscribe_label}{colon.rstrip()}", links.unsubscribe]
+    return "\n".join(lines) + "\n"

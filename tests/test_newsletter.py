@@ -1,0 +1,100 @@
+"""deckgen build's newsletter outputs: .html page, .txt part and a ready-to-send .eml."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+
+from deckgen.cli import main
+
+CONFIG = """
+[tool.deckgen]
+base_url = "https://lettre.example.com"
+sender_name = "Hélène Marchand"
+sender_address = "lettre@example.com"
+reply_to = "formation@example.com"
+postal_address = "12 rue de l’Exemple, 75011 Paris"
+unsubscribe_url = "https://lettre.example.com/desabonnement"
+unsubscribe_mailto = "mailto:desabonnement@example.com"
+"""
+CONTENT = """---
+title: "Médias sociaux : la lettre"
+subject: "Médias sociaux ou réseaux sociaux : la différence en 3 minutes"
+preheader: Deux définitions et trois chiffres.
+---
+
+## Un schéma
+
+Le texte de la lettre, avec un [lien](https://example.com/a).
+
+![Deux cercles qui se recoupent](images/schema.png)
+
+::: notes
+Des notes qui ne partent jamais par courriel.
+:::
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "content" / "images").mkdir(parents=True)
+    PILImage.new("RGB", (800, 400), (30, 60, 90)).save(tmp_path / "content/images/schema.png")
+    (tmp_path / "content" / "lettre.md").write_text(CONTENT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_build_writes_page_text_and_message(project, capsys):
+    assert main(["build", "--format", "newsletter"]) == 0
+    out = project / "build" / "default"
+    assert sorted(p.name for p in out.iterdir()) == ["lettre.eml", "lettre.html", "lettre.txt"]
+    page = (out / "lettre.html").read_text(encoding="utf-8")
+    # The page is the "view in browser" copy: pictures from the published site.
+    assert 'src="https://lettre.example.com/content/images/schema.png"' in page
+    assert 'alt="Deux cercles qui se recoupent"' in page
+    assert 'width="536" height="268"' in page
+    assert "Des notes" not in page
+    msg = email.message_from_bytes((out / "lettre.eml").read_bytes(), policy=email.policy.default)
+    assert msg["Subject"] == "Médias sociaux ou réseaux sociaux\u00a0: la différence en 3 minutes"
+    assert msg["From"].addresses[0].addr_spec == "lettre@example.com"
+    assert msg["Reply-To"] == "formation@example.com"
+    assert msg["List-Unsubscribe"] == (
+        "<https://lettre.example.com/desabonnement>, <mailto:desabonnement@example.com>"
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = msg.get_body(("plain",)).get_content()
+    assert text.replace("\r\n", "\n") == (out / "lettre.txt").read_text(encoding="utf-8")
+    assert "https://example.com/a" in text and "Des notes" not in text
+    html = msg.get_body(("html",)).get_content()
+    picture = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert len(picture) == 1
+    cid = picture[0]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html  # the message embeds its pictures
+    for line in (out / "lettre.eml").read_bytes().split(b"\r\n\r\n", 1)[1].split(b"\r\n"):
+        assert len(line) <= 78
+
+
+def test_missing_unsubscribe_settings_warn(project, capsys):
+    (project / "pyproject.toml").write_text('[tool.deckgen]\nsender_name = "X"\n', encoding="utf-8")
+    assert main(["build", "--format", "newsletter"]) == 0
+    assert "no unsubscribe link" in capsys.readouterr().err
+
+
+def test_bad_settings_are_reported_with_their_line(project, capsys):
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.deckgen]\nsender_nmae = "X"\nbase_url = "ftp://x"\n',
+        encoding="utf-8",
+    )
+    assert main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "pyproject.toml:5: unknown key 'sender_nmae' in [tool.deckgen] (did you mean \"sender_name\"?)"
+        in err
+    )
+    assert "pyproject.toml:6: [tool.deckgen] base_url must start with https://" in err
+    assert not (project / "build").exists()
