@@ -493,3 +493,92 @@ def assert_deck_renders_cleanly(
 
 def _fmt(w: Word) -> str:
     return f"({w.x_min:.1f}, {w.y_min:.1f})-({w.x_max:.1f}, {w.y_max:.1f}) pt"
+
+
+# --- Chromium ------------------------------------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+_CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+
+
+def _chromium(args: list[str], profile: Path, timeout: float = 90) -> str:
+    exe = require_tool("chromium")
+    proc = subprocess.run(
+        [exe, *_CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return proc.stdout
+
+
+def render_in_chromium(html: str, width: int, workdir: Path) -> dict:
+    """Load an email in headless Chromium in a frame `width` px wide (headless windows are
+    at least 500 px wide, so phones are emulated by the frame) and measure it: scroll
+    width, viewport width, images without alt text."""
+    import html as html_lib
+    import json
+
+    harness = workdir / f"harness-{width}.html"
+    harness.write_text(
+        "<!DOCTYPE html><html><body style='margin:0'>"
+        f"<iframe id='f' width='{width}' height='3000' style='border:0' "
+        f"srcdoc=\"{html_lib.escape(html, quote=True)}\"></iframe><pre id='out'></pre>"
+        "<script>document.getElementById('f').addEventListener('load', function () {"
+        " var d = this.contentDocument;"
+        " var imgs = Array.prototype.slice.call(d.images);"
+        " document.getElementById('out').textContent = JSON.stringify({"
+        "  scrollWidth: d.documentElement.scrollWidth,"
+        "  viewport: d.documentElement.clientWidth,"
+        "  images: imgs.length,"
+        "  withoutAlt: imgs.filter(function (i) { return !(i.getAttribute('alt') || '').trim(); }).length"
+        " });});</script></body></html>",
+        encoding="utf-8",
+    )
+    dom = _chromium(
+        [
+            "--virtual-time-budget=5000",
+            f"--window-size={max(width, 500)},3000",
+            "--dump-dom",
+            harness.as_uri(),
+        ],
+        workdir / f"profile-{width}",
+    )
+    match = re.search(r"<pre id=\"out\">(.*?)</pre>", dom, flags=re.S)
+    assert match and match.group(1), f"Chromium produced no measurement:\n{dom[:2000]}"
+    return json.loads(html_lib.unescape(match.group(1)))
+
+
+def screenshot(html: str, width: int, out: Path, workdir: Path) -> Path:
+    """A screenshot of an email `width` px wide (kept as a test artifact)."""
+    import html as html_lib
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page = workdir / f"shot-{width}.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body style='margin:0;background:#888'>"
+        f"<iframe width='{width}' height='2400' style='border:0;background:#fff' "
+        f'srcdoc="{html_lib.escape(html, quote=True)}"></iframe></body></html>',
+        encoding="utf-8",
+    )
+    _chromium(
+        [
+            f"--screenshot={out}",
+            f"--window-size={max(width, 500)},2400",
+            "--virtual-time-budget=3000",
+            page.as_uri(),
+        ],
+        workdir / f"shot-{width}",
+    )
+    assert out.is_file(), f"Chromium wrote no screenshot {out}"
+    return out

@@ -171,3 +171,44 @@ def test_samples_use_nothing_outlook_gmail_or_apple_mail_cannot_show(path):
     assert findings == [], "\n".join(
         f"{f.line}: {f.feature} ({f.client_name}): {f.where}" for f in findings
     )
+
+
+@pytest.mark.realclient
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_chromium_shows_the_newsletter_without_horizontal_scroll(path, tmp_path):
+    from realclients import ARTIFACTS, render_in_chromium, require_tool, screenshot
+
+    require_tool("chromium")
+    html = render(path)
+    for width in (600, 375):
+        measured = render_in_chromium(html, width, tmp_path)
+        assert measured["viewport"] == width, measured
+        assert measured["scrollWidth"] <= measured["viewport"], (width, measured)
+        assert measured["withoutAlt"] == 0, measured
+        screenshot(html, width, ARTIFACTS / f"{path.stem}-{width}.png", tmp_path)
+
+
+@pytest.mark.realclient
+def test_chromium_fits_a_wide_picture_on_a_phone(tmp_path):
+    from PIL import Image as PILImage
+    from realclients import ARTIFACTS, render_in_chromium, require_tool, screenshot
+
+    require_tool("chromium")
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    PILImage.new("RGB", (1600, 500), (30, 60, 90)).save(tmp_path / "large.png")
+    source = tmp_path / "doc.md"
+    source.write_text(
+        "---\ntitle: Image\n---\n\n## Schéma\n\n![Un schéma large](large.png)\n\n"
+        "| A | B | C | D | E |\n|---|---|---|---|---|\n"
+        "| un texte | assez long | dans chaque | cellule du | tableau large |\n",
+        encoding="utf-8",
+    )
+    doc, _ = read_document(source, tmp_path)
+    html = email.render_email(
+        typography.apply(doc), THEME, ENV, lambda asset: asset.source.as_uri(), SENDER, LINKS
+    )
+    for width in (600, 375, 320):
+        measured = render_in_chromium(html, width, tmp_path)
+        assert measured["images"] == 1 and measured["withoutAlt"] == 0
+        assert measured["scrollWidth"] <= measured["viewport"], (width, measured)
+    screenshot(html, 320, ARTIFACTS / "wide-picture-320.png", tmp_path)
