@@ -8,13 +8,16 @@ Returns bytes; the build writes them (atomically) beside the deck:
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from .config import Settings
 from .errors import Diagnostic
 from .mail.message import Envelope, build_message, to_bytes
-from .model import Asset, Document
+from .model import Asset, Document, Image, ListBlock, Quote, for_output
 from .render import email
 from .render.text import render_text
 from .themes import Theme
@@ -71,6 +74,17 @@ def build_newsletter(
                 "warning",
             )
         )
+    for image in _images(doc):
+        if not image.alt:
+            out.warnings.append(
+                Diagnostic(
+                    doc.path,
+                    image.line,
+                    "image without alt text: email clients that block pictures, and screen "
+                    "readers, show nothing; write ![what it shows](path)",
+                    "warning",
+                )
+            )
     # The message embeds its pictures as CID parts (no remote images to block).
     cid = {asset.key: asset for asset in doc.assets.values()}
     message_html = email.render_email(doc, theme, env, lambda a: f"cid:{a.key}", sender, links)
@@ -94,6 +108,25 @@ def build_newsletter(
     return out
 
 
+def _images(doc: Document) -> list[Image]:
+    """Every picture the newsletter shows."""
+    found: list[Image] = []
+
+    def walk(blocks) -> None:
+        for block in blocks:
+            if isinstance(block, Image):
+                found.append(block)
+            elif isinstance(block, ListBlock):
+                for item in block.items:
+                    walk(item.blocks)
+            elif isinstance(block, Quote):
+                walk(block.blocks)
+
+    for slide in doc.slides:
+        walk(for_output(slide.blocks, "newsletter"))
+    return found
+
+
 def _text_footer(doc: Document, sender: email.Sender, links: email.Links) -> str:
     view_label, unsubscribe_label = FOOTER_TEXT.get(
         doc.meta.lang.split("-")[0].lower(), FOOTER_TEXT["en"]
@@ -109,3 +142,54 @@ def _text_footer(doc: Document, sender: email.Sender, links: email.Links) -> str
     if links.unsubscribe:
         lines += [f"{unsubscribe_label}{colon.rstrip()}", links.unsubscribe]
     return "\n".join(lines) + "\n"
+
+
+FIELD = re.compile(r"DGFIELD([a-z0-9_]+)DGEND")
+
+
+def field_token(name: str) -> str:
+    """What a recipient field renders as in the prepared copy, replaced for each recipient."""
+    return f"DGFIELD{name}DGEND"
+
+
+class _TokenRecipient(email.Recipient):
+    """Renders every field as its token: the copy is rendered once, then filled per
+    recipient (templates use fields as values: {{ recipient.first_name }})."""
+
+    def __getattribute__(self, name: str):
+        if name.startswith("_") or name in ("fields",):
+            return object.__getattribute__(self, name)
+        return field_token(name)
+
+
+class Personalizer:
+    """Personalized copies (HTML and text) of one newsletter, from its built model.
+
+    The templates are rendered and the CSS inlined once, with a token for each recipient
+    field; each copy is then the prepared text with the recipient's values put in (escaped
+    in HTML). No Markdown is parsed and no template runs per recipient, and nothing the
+    recipient or the author wrote is ever evaluated as a template.
+    """
+
+    def __init__(
+        self, doc: Document, theme: Theme, env, image_src, sender: email.Sender, view_url: str = ""
+    ):
+        links = email.Links(view=view_url, unsubscribe=field_token("unsubscribe_url"))
+        html = email.render_email(doc, theme, env, image_src, sender, links, _TokenRecipient())
+        text = render_text(doc) + _text_footer(doc, sender, links)
+        self._html = FIELD.split(html)  # literal, field, literal, field, ...
+        self._text = FIELD.split(text)
+
+    @property
+    def fields(self) -> set[str]:
+        return set(self._html[1::2]) | set(self._text[1::2])
+
+    def render(self, values: Mapping[str, str]) -> tuple[str, str]:
+        """(html, text) for one recipient; a missing field is empty."""
+        html = self._html[:]
+        for k in range(1, len(html), 2):
+            html[k] = escape(values.get(html[k], ""), {'"': "&quot;"})
+        text = self._text[:]
+        for k in range(1, len(text), 2):
+            text[k] = values.get(text[k], "")
+        return "".join(html), "".join(text)

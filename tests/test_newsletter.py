@@ -98,3 +98,53 @@ def test_bad_settings_are_reported_with_their_line(project, capsys):
     )
     assert "pyproject.toml:6: [tool.deckgen] base_url must start with https://" in err
     assert not (project / "build").exists()
+
+
+def test_personalized_copies_fill_fields_escaped_and_never_as_templates():
+    from dataclasses import replace
+
+    from deckgen import typography
+    from deckgen.newsletter import Personalizer
+    from deckgen.reader import read_document
+    from deckgen.render import email as email_renderer
+    from deckgen.themes import load_theme
+
+    root = Path(__file__).resolve().parent.parent
+    theme = load_theme("default", root)[0]
+    templates = dict(theme.email_templates)
+    templates["email/newsletter.html"] = templates["email/newsletter.html"].replace(
+        "{% block content -%}", "{% block content -%}<p>Bonjour {{ recipient.first_name }},</p>"
+    )
+    theme = replace(theme, email_templates=templates)
+    doc, _ = read_document(root / "content" / "medias-vs-reseaux.md", root)
+    doc = typography.apply(doc)
+    copies = Personalizer(
+        doc,
+        theme,
+        email_renderer.environment(theme),
+        lambda a: a.key,
+        email_renderer.Sender("Hélène Marchand"),
+        "https://x.example/v",
+    )
+    assert copies.fields == {"first_name", "unsubscribe_url"}
+    html, text = copies.render(
+        {
+            "first_name": "<b>Ana</b> {{ 7*7 }}",
+            "unsubscribe_url": 'https://x.example/u?id=1&sig="a"',
+        }
+    )
+    assert ">Bonjour &lt;b&gt;Ana&lt;/b&gt; {{ 7*7 }},</p>" in html
+    assert 'href="https://x.example/u?id=1&amp;sig=&quot;a&quot;"' in html
+    assert 'https://x.example/u?id=1&sig="a"' in text
+    other, _ = copies.render({})  # a missing field is empty, never a token
+    assert ">Bonjour ,</p>" in other and "DGFIELD" not in other
+
+
+def test_an_image_without_alt_text_is_a_warning_with_its_line(project, capsys):
+    source = project / "content" / "lettre.md"
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("![Deux cercles qui se recoupent]", "![]"),
+        encoding="utf-8",
+    )
+    assert main(["build", "--format", "newsletter"]) == 0
+    assert "content/lettre.md:11: warning: image without alt text" in capsys.readouterr().err
