@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -45,6 +45,8 @@ def build_newsletter(
     html_path: Path,
 ) -> NewsletterOutputs:
     out = NewsletterOutputs()
+    # A client theme may send in the client's name: its [email] overrides [tool.deckgen].
+    settings = replace(settings, **{k: v for k, v in theme.email.items() if k != "link_color"})
     base = settings.base_url.rstrip("/")
     theme_dir = html_path.parent.name
 

@@ -86,6 +86,8 @@ class Theme:
     # Email templates by name ("email/base.html" -> source): the theme's own files over the
     # default theme's, read once here so renderers never read files.
     email_templates: Mapping[str, str] = field(repr=False, default_factory=dict)
+    # [email] of theme.toml: the client's sender identity (over [tool.deckgen]), link colour.
+    email: Mapping[str, str] = field(default_factory=dict)
 
 
 DEFAULT_LAYOUTS = {
@@ -111,6 +113,7 @@ SCHEMA: dict[str, Any] = {
     "sizes": {"title": "size", "section": "size", "body": "size", "min_body": "size"},
     "slides": {"footer": str, "slide_numbers": bool},
     "layouts": {kind: str for kind in SLIDE_KINDS},
+    "email": {"sender_name": str, "sender_address": str, "reply_to": str, "link_color": "color"},
 }
 
 
@@ -223,6 +226,7 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         template=template,
         template_path=template_path,
         email_templates=email_templates,
+        email={k: (_hex(v) if k == "link_color" else v) for k, v in data.get("email", {}).items()},
     )
     return theme, report.warnings
 

@@ -148,3 +148,18 @@ def test_an_image_without_alt_text_is_a_warning_with_its_line(project, capsys):
     )
     assert main(["build", "--format", "newsletter"]) == 0
     assert "content/lettre.md:11: warning: image without alt text" in capsys.readouterr().err
+
+
+def test_a_client_theme_sends_in_its_own_name_and_colours(project, capsys):
+    client = project / "themes" / "client"
+    client.mkdir(parents=True)
+    (client / "theme.toml").write_text(
+        'name = "client"\n[colors]\nprimary = "#0B5D1E"\n[email]\nsender_name = "Agence Exemple"\n'
+        'sender_address = "agence@example.org"\nlink_color = "#8A1538"\n', encoding="utf-8")
+    assert main(["build", "--format", "newsletter", "--theme", "client"]) == 0
+    out = project / "build" / "client"
+    msg = email.message_from_bytes((out / "lettre.eml").read_bytes(), policy=email.policy.default)
+    assert str(msg["From"]) == "Agence Exemple <agence@example.org>"
+    assert msg["Reply-To"] == "formation@example.com"  # not overridden: from [tool.deckgen]
+    page = (out / "lettre.html").read_text(encoding="utf-8")
+    assert "color: #8A1538" in page and "background-color: #0B5D1E" in page

@@ -228,7 +228,7 @@ def _colors(theme: Theme) -> dict[str, str]:
         "text": "#" + c.text,
         "background": "#" + c.background,
         "muted": "#" + c.muted,
-        "link": "#" + c.primary,
+        "link": "#" + theme.email.get("link_color", c.primary),
         "on_primary": "#" + c.background,
         "page": "#F2F4F7",
         "code_bg": "#F3F4F6",
