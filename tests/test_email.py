@@ -212,3 +212,13 @@ def test_chromium_fits_a_wide_picture_on_a_phone(tmp_path):
         assert measured["images"] == 1 and measured["withoutAlt"] == 0
         assert measured["scrollWidth"] <= measured["viewport"], (width, measured)
     screenshot(html, 320, ARTIFACTS / "wide-picture-320.png", tmp_path)
+
+
+def test_hostile_content_in_the_text_part():
+    from deckgen.render.text import render_text
+
+    doc, _ = read_document(FIXTURES / "hostile.md", FIXTURES)
+    text = render_text(typography.apply(doc))
+    assert "javascript:" not in text.lower() and "<script" not in text.lower()
+    assert "{{ 7*7 }}" in text and "{% raw %}" in text
+    assert "https://example.com/ok" in text
