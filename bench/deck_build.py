@@ -177,13 +177,24 @@ def time_cmd(cmd: Sequence[str | Path], runs: int, cwd: Path = ROOT) -> float:
 
 
 def deckgen_cmd(md: Path, out_dir: Path) -> list[str | Path]:
-    return [sys.executable, "-m", "deckgen", "build", md, "--out", out_dir, "-q"]
+    return [
+        sys.executable,
+        "-m",
+        "deckgen",
+        "build",
+        md,
+        "--out",
+        out_dir,
+        "-q",
+        "--format",
+        "deck",
+    ]
 
 
 def build_in_process(md: Path, out_dir: Path) -> None:
     from deckgen.build import build
 
-    result = build([md], out_dir=out_dir, root=ROOT)
+    result = build([md], out_dir=out_dir, root=ROOT, formats=("deck",))
     if result.errors or not result.written:
         problems = "\n".join(str(e) for e in result.errors) or "nothing written"
         raise CommandFailed(f"in-process build of {md.name} failed:\n{problems}")
@@ -356,7 +367,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             cold_out = tmp / "out-samples"
             cold_s = time_cmd(
-                [sys.executable, "-m", "deckgen", "build", "-q", "--out", cold_out],
+                [
+                    sys.executable,
+                    "-m",
+                    "deckgen",
+                    "build",
+                    "-q",
+                    "--out",
+                    cold_out,
+                    "--format",
+                    "deck",
+                ],
                 max(runs_for(min(sizes)), 3),
             )
             written = sorted(cold_out.glob("*/*.pptx"))
