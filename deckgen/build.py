@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import newsletter, typography
+from . import typography
 from .config import Settings, load_settings
 from .errors import Diagnostic, InputError
 from .model import Document
@@ -20,7 +20,6 @@ from .output import output_path, write_atomic
 from .reader import find_project_root, read_document
 from .render import pptx_speed
 from .render.deck import render_deck
-from .render.email import environment as email_environment
 from .render.fit import Measurer
 from .themes import Theme, ThemeNotFound, load_theme
 
@@ -88,8 +87,10 @@ class ThemeCache:
 
     def email_environment(self, name: str):
         """The theme's Jinja environment, built once per build."""
+        from .render.email import environment  # Jinja2, css-inline, nh3: newsletter only
+
         if name not in self.environments:
-            self.environments[name] = email_environment(self.themes[name])  # type: ignore[arg-type]
+            self.environments[name] = environment(self.themes[name])  # type: ignore[arg-type]
         return self.environments[name]
 
 
@@ -196,6 +197,8 @@ def _build(
                     f"{len(prs.slides)} slides",
                 )
             if "newsletter" in formats:
+                from . import newsletter  # imported only when a newsletter is built
+
                 try:
                     outputs = newsletter.build_newsletter(
                         doc,
