@@ -16,8 +16,9 @@ from pathlib import Path
 from . import __version__
 from .build import FORMATS, Written, build
 from .errors import DeckgenError, UsageError, display_path
+from .output import write_bytes_atomic
 from .reader import find_project_root
-from .themes import ThemeNotFound, find_theme
+from .themes import ThemeNotFound, find_theme, new_theme_text, theme_names
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +63,18 @@ def make_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands.add_parser("themes", help="list the themes and what they extend")
+    t = commands.add_parser("theme", help="work with themes")
+    theme_commands = t.add_subparsers(dest="theme_command", metavar="ACTION", parser_class=_Parser)
+    new = theme_commands.add_parser("new", help="start a client theme: themes/NAME/theme.toml")
+    new.add_argument("name", metavar="NAME")
+    new.add_argument(
+        "--from",
+        dest="parent",
+        default="default",
+        metavar="PARENT",
+        help="the theme it extends (default: default)",
+    )
     return parser
 
 
@@ -72,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         args = make_parser().parse_args(argv)
         if args.command is None:
             raise UsageError("deckgen: give a command, e.g. 'deckgen build' (see deckgen --help)")
+        if args.command == "themes":
+            return cmd_themes()
+        if args.command == "theme":
+            if args.theme_command != "new":
+                raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
+            return cmd_theme_new(args.name, args.parent)
         return cmd_build(args)
     except DeckgenError as exc:
         print(exc, file=sys.stderr)
@@ -155,3 +174,36 @@ def run() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def cmd_themes() -> int:
+    root = find_project_root(Path.cwd() / "pyproject.toml")
+    for name, parents, folder in theme_names(root):
+        lineage = " -> ".join(parents) if parents else "(base theme)"
+        print(f"{name:<20} extends {lineage:<30} {display_path(folder)}")
+    return 0
+
+
+def cmd_theme_new(name: str, parent: str) -> int:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
+        raise UsageError(
+            f"deckgen theme new: '{name}' is not a theme name (letters, digits, - _ .)"
+        )
+    root = find_project_root(Path.cwd() / "pyproject.toml")
+    try:
+        find_theme(parent, root)
+    except ThemeNotFound as exc:
+        raise UsageError(
+            f"deckgen theme new: --from {parent}: {exc.diagnostics[0].message}"
+        ) from None
+    target = root / "themes" / name / "theme.toml"
+    if target.exists():
+        raise UsageError(f"deckgen theme new: {display_path(target)} exists; pick another name")
+    write_bytes_atomic(target, new_theme_text(name, parent, root).encode("utf-8"))
+    print(
+        f"wrote {display_path(target)}: edit what differs from '{parent}', then "
+        f"deckgen build --theme {name}"
+    )
+    return 0

@@ -88,6 +88,7 @@ class Theme:
     email_templates: Mapping[str, str] = field(repr=False, default_factory=dict)
     # [email] of theme.toml: the client's sender identity (over [tool.deckgen]), link colour.
     email: Mapping[str, str] = field(default_factory=dict)
+    parents: tuple[str, ...] = ()  # the themes it extends, nearest first
 
 
 DEFAULT_LAYOUTS = {
@@ -101,6 +102,7 @@ DEFAULT_LAYOUTS = {
 
 SCHEMA: dict[str, Any] = {
     "name": str,
+    "extends": str,
     "colors": {
         "primary": "color",
         "accent": "color",
@@ -152,20 +154,25 @@ def find_theme(name: str, project_root: Path | None) -> Path:
 
 
 def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list[Diagnostic]]:
-    """Load and validate a theme. Raises `InputError` listing every problem of its files."""
-    folder = find_theme(name, project_root)
+    """Load and validate a theme and its parents. Raises `InputError` listing every problem
+    of its files.
+
+    A theme states only what differs from its parent (``extends``, default ``default``):
+    tables are merged key by key, lists replaced whole; ``template.pptx``, email templates
+    and font files are looked up from the theme to its parents.
+    """
+    chain = _chain(name, project_root)  # [(folder, data, locator)], the theme first
+    folder, _, where = chain[0]
     path = folder / "theme.toml"
     report = Collector(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = int(match.group(1)) if match else None
-        raise InputError(f"not valid TOML: {exc}", path, line) from None
-    where = _Locator(text)
-    _check(data, SCHEMA, (), report, where)
-    report.raise_if_errors()
+    data: dict[str, Any] = {}
+    for _, own, _ in reversed(chain):
+        data = _merge(data, own)
+    # Font files are relative to the theme that names them.
+    font_homes: dict[str, tuple[Path, _Locator]] = {}
+    for theme_folder, own, locator in reversed(chain):
+        for family in own.get("fonts", {}).get("files", {}):
+            font_homes[family] = (theme_folder, locator)
 
     colors_raw = data.get("colors", {})
     colors = Colors(
@@ -190,7 +197,8 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
     for family in dict.fromkeys((fonts.heading, fonts.body, fonts.mono)):
         given = files.get(family)
         if given:
-            face = _read_font_files(family, given, folder, report, where)
+            home, locator = font_homes.get(family, (folder, where))
+            face = _read_font_files(family, given, home, report, locator)
         else:
             face = system_font_face(family)
             if face is None:
@@ -205,19 +213,21 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             faces[family] = face
     fonts = Fonts(fonts.heading, fonts.body, fonts.mono, faces)
 
-    template_path = folder / "template.pptx"
-    if not template_path.is_file():
-        template_path = find_theme("default", project_root) / "template.pptx"
-    template = template_path.read_bytes() if template_path.is_file() else b""
+    folders = [f for f, _, _ in chain]
+    template_path = next(
+        (f / "template.pptx" for f in folders if (f / "template.pptx").is_file()), None
+    )
+    template = template_path.read_bytes() if template_path is not None else b""
     if not template:
-        report.error("no template.pptx in this theme or the default theme; reinstall deckgen")
+        report.error("no template.pptx in this theme or its parents; reinstall deckgen")
     email_templates: dict[str, str] = {}
-    for source in dict.fromkeys((find_theme("default", project_root), folder)):
+    for source in reversed(folders):  # the default's first, each child overriding
         email_templates.update(_read_templates(source / "templates"))
     report.raise_if_errors()
     theme = Theme(
-        name=str(data.get("name", folder.name)),
+        name=str(chain[0][1].get("name", folder.name)),
         folder=folder,
+        parents=tuple(f.name for f in folders[1:]),
         colors=colors,
         fonts=fonts,
         sizes=sizes,
@@ -229,6 +239,87 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         email={k: (_hex(v) if k == "link_color" else v) for k, v in data.get("email", {}).items()},
     )
     return theme, report.warnings
+
+
+def _read_theme_file(folder: Path) -> tuple[dict[str, Any], _Locator]:
+    path = folder / "theme.toml"
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        raise InputError(f"not valid TOML: {exc}", path, line) from None
+    where = _Locator(text)
+    report = Collector(path)
+    _check(data, SCHEMA, (), report, where)
+    report.raise_if_errors()
+    return data, where
+
+
+def _chain(name: str, project_root: Path | None) -> list[tuple[Path, dict[str, Any], _Locator]]:
+    """The theme and its parents, nearest first; each file validated on its own."""
+    chain: list[tuple[Path, dict[str, Any], _Locator]] = []
+    seen: list[str] = []
+    current = name
+    while True:
+        folder = find_theme(current, project_root)
+        data, where = _read_theme_file(folder)
+        chain.append((folder, data, where))
+        seen.append(current)
+        parent = data.get("extends", "default" if current != "default" else None)
+        if parent is None:
+            return chain
+        if parent in seen:
+            raise InputError(
+                f"themes extend each other in a cycle: {' -> '.join([*seen, parent])}; "
+                "make one of them extend 'default'",
+                folder / "theme.toml",
+                where.line((), "extends"),
+            )
+        try:
+            find_theme(parent, project_root)
+        except ThemeNotFound as exc:
+            raise InputError(
+                f"extends {exc.diagnostics[0].message}",
+                folder / "theme.toml",
+                where.line((), "extends"),
+            ) from None
+        current = parent
+
+
+def _merge(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """`own` over `base`: tables merged key by key, anything else replaced."""
+    out = dict(base)
+    for key, value in own.items():
+        if key in ("name", "extends"):
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def theme_names(project_root: Path | None) -> list[tuple[str, tuple[str, ...], Path]]:
+    """Every theme found (name, parents, folder), for ``deckgen themes``."""
+    found = []
+    names = sorted(
+        {p.parent.name for d in theme_dirs(project_root) for p in d.glob("*/theme.toml")}
+    )
+    for name in names:
+        try:
+            chain = _chain(name, project_root)
+            found.append((name, tuple(f.name for f, _, _ in chain[1:]), chain[0][0]))
+        except InputError:
+            found.append(
+                (
+                    name,
+                    ("(broken: run deckgen build --theme " + name + ")",),
+                    find_theme(name, project_root),
+                )
+            )
+    return found
 
 
 def _read_templates(folder: Path) -> dict[str, str]:
@@ -274,7 +365,7 @@ def _check(
     data: Any, schema: Any, path: tuple[str, ...], report: Collector, where: _Locator
 ) -> None:
     for key, value in data.items():
-        line = where.line(path, key) or where.line(path)
+        line = where.line(path, key) or where.line((*path, key)) or where.line(path)
         name = ".".join((*path, key))
         if key not in schema:
             report.error(
@@ -447,3 +538,55 @@ def _read_font_files(
             )
         return None
     return FontFace(family, files, str(folder))
+
+
+def new_theme_text(name: str, parent: str, project_root: Path | None) -> str:
+    """A commented theme.toml extending `parent`: every setting shown with the parent's
+    value, commented out, so the client theme states only what it changes."""
+    theme, _ = load_theme(parent, project_root)
+    c, f, z, sl = theme.colors, theme.fonts, theme.sizes, theme.slides
+    series = ", ".join(f'"#{v}"' for v in c.series)
+    layouts = "\n".join(f'# {k} = "{v}"' for k, v in theme.layouts.items())
+    return f"""# Theme "{name}": only what differs from "{parent}". Uncomment and change a line to
+# override it; everything else comes from "{parent}" (and the default theme).
+# Files beside this one: template.pptx (the client's corporate template: its masters and
+# layouts), templates/email/*.html (overrides of the email templates), assets/ (fonts, logos).
+name = "{name}"
+extends = "{parent}"
+
+[colors]
+# primary = "#{c.primary}"      # titles, table headers, the email header
+# accent = "#{c.accent}"        # rules, bullets
+# text = "#{c.text}"
+# background = "#{c.background}"
+# muted = "#{c.muted}"          # footers
+# series = [{series}]
+
+[fonts]
+# heading = "{f.heading}"
+# body = "{f.body}"
+# mono = "{f.mono}"
+# Font files to measure text with, relative to this folder:
+# [fonts.files."{f.body}"]
+# regular = "assets/fonts/{f.body.replace(" ", "")}-Regular.ttf"
+# bold = "assets/fonts/{f.body.replace(" ", "")}-Bold.ttf"
+
+[sizes]                         # points
+# title = {z.title:g}
+# section = {z.section:g}
+# body = {z.body:g}
+# min_body = {z.min_body:g}      # text shrinks down to this size, then continues on a new slide
+
+[slides]
+# footer = "{sl.footer}"         # empty: the document's title
+# slide_numbers = {str(sl.slide_numbers).lower()}
+
+[layouts]                       # deckgen slide kind -> layout name in template.pptx
+{layouts}
+
+[email]                         # overrides [tool.deckgen] of pyproject.toml
+# sender_name = "Agence Exemple"
+# sender_address = "lettre@example.com"
+# reply_to = "contact@example.com"
+# link_color = "#{c.primary}"
+"""

@@ -155,7 +155,9 @@ def test_a_client_theme_sends_in_its_own_name_and_colours(project, capsys):
     client.mkdir(parents=True)
     (client / "theme.toml").write_text(
         'name = "client"\n[colors]\nprimary = "#0B5D1E"\n[email]\nsender_name = "Agence Exemple"\n'
-        'sender_address = "agence@example.org"\nlink_color = "#8A1538"\n', encoding="utf-8")
+        'sender_address = "agence@example.org"\nlink_color = "#8A1538"\n',
+        encoding="utf-8",
+    )
     assert main(["build", "--format", "newsletter", "--theme", "client"]) == 0
     out = project / "build" / "client"
     msg = email.message_from_bytes((out / "lettre.eml").read_bytes(), policy=email.policy.default)
