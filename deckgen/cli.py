@@ -61,6 +61,11 @@ def make_parser() -> argparse.ArgumentParser:
         default="all",
         help="deck (.pptx), newsletter (.html, .txt, .eml) or all (default)",
     )
+    b.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (unknown keys, low contrast...) as errors: exit 1",
+    )
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument("--debug", action="store_true", help="show tracebacks")
     commands.add_parser("themes", help="list the themes and what they extend")
@@ -146,6 +151,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
+    if args.strict and result.warnings and not result.errors:
+        print(f"deckgen: {len(result.warnings)} warning(s) and --strict: failing", file=sys.stderr)
+        return 1
     if result.errors:
         files = len({e.path for e in result.errors})
         print(

@@ -118,3 +118,30 @@ def test_build_with_a_client_theme_uses_its_colours(project):
     with zipfile.ZipFile(project / "build" / "agence" / "x.pptx") as deck:
         theme_xml = deck.read("ppt/theme/theme1.xml").decode()
     assert 'val="0B5D1E"' in theme_xml
+
+
+def test_contrast_below_wcag_aa_warns_and_fails_with_strict(project, capsys):
+    make(
+        project,
+        "pale",
+        'name = "pale"\n[colors]\ntext = "#AAAAAA"\n[email]\nlink_color = "#FFEE00"\n',
+    )
+    theme, warnings = load_theme("pale", project)
+    messages = [(w.line, w.message) for w in warnings]
+    assert any(line == 3 and "text on the background is 2.3:1" in m for line, m in messages)
+    assert any(line == 5 and "links on the background" in m for line, m in messages)
+    (project / "content").mkdir()
+    (project / "content" / "x.md").write_text(
+        "---\ntitle: T\n---\n\n## A\n\nTexte.\n", encoding="utf-8"
+    )
+    assert main(["build", "--theme", "pale", "--format", "deck"]) == 0
+    assert main(["build", "--theme", "pale", "--format", "deck", "--strict"]) == 1
+    assert "--strict" in capsys.readouterr().err
+
+
+def test_wcag_contrast_ratio():
+    from deckgen.themes import contrast_ratio
+
+    assert round(contrast_ratio("FFFFFF", "000000"), 1) == 21.0
+    assert round(contrast_ratio("767676", "FFFFFF"), 2) == 4.54  # the classic AA grey
+    assert contrast_ratio("1F3A5F", "FFFFFF") > 4.5  # the default theme's primary
