@@ -6,8 +6,11 @@ problem at once (the CLI then exits 1). Themes are loaded and validated once per
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,7 @@ from .reader import find_project_root, read_document
 from .render import pptx_speed
 from .render.deck import render_deck
 from .render.fit import Measurer
-from .themes import Theme, ThemeNotFound, load_theme
+from .themes import Theme, ThemeNotFound, load_theme, theme_names
 
 FORMATS = ("deck", "newsletter")
 
@@ -165,57 +168,110 @@ def _build(
                     "warning",
                 )
             )
-    theme_names = list(themes)
-
-    def emit(target: Path, write: Callable, what: str) -> None:
-        write_atomic(target, write)
-        item = Written(target, what)
-        result.written.append(item)
-        if on_written is not None:
-            on_written(item)
-
-    for path in content_files(paths, root):
-        doc = load_document(path, root, result)
-        if doc is None:
-            continue
-        for name in theme_names or [doc.meta.theme]:
-            theme = cache.get(name, doc)
-            if theme is None:
-                continue
-            if "deck" in formats:
-                try:
-                    report = None
-                    if progress is not None:
-                        report = lambda n, total, p=path: progress(p.name, n, total)  # noqa: E731
-                    prs = render_deck(doc, theme, cache.measurers[name], report)
-                except InputError as exc:
-                    result.errors.extend(exc.diagnostics)
-                    continue
-                emit(
-                    output_path(out_dir, name, doc.stem, ".pptx"),
-                    lambda handle, prs=prs: pptx_speed.save(prs, handle),
-                    f"{len(prs.slides)} slides",
-                )
-            if "newsletter" in formats:
-                from . import newsletter  # imported only when a newsletter is built
-
-                try:
-                    outputs = newsletter.build_newsletter(
-                        doc,
-                        theme,
-                        cache.email_environment(name),
-                        settings,
-                        root,
-                        output_path(out_dir, name, doc.stem, ".html"),
-                    )
-                except InputError as exc:
-                    result.errors.extend(exc.diagnostics)
-                    continue
-                result.warnings.extend(outputs.warnings)
-                for suffix, data, what in outputs.files:
-                    emit(
-                        output_path(out_dir, name, doc.stem, suffix),
-                        lambda handle, data=data: handle.write(data),
-                        what,
-                    )
+    names = list(themes)
+    if "all" in names:  # every theme of the project and of deckgen
+        names = [name for name, _, _ in theme_names(root)]
+    # Parse each file once, whatever the number of themes.
+    docs = [
+        doc
+        for doc in (load_document(p, root, result) for p in content_files(paths, root))
+        if doc is not None
+    ]
+    jobs = [
+        (doc, name)
+        for doc in docs
+        for name in (names or [doc.meta.theme])
+        if cache.get(name, doc) is not None
+    ]  # every theme loaded and checked once, here
+    job = _Job(cache, settings, root, out_dir, formats)
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Several themes or files: one process per core. Forked workers share the parsed
+        # documents and loaded themes (nothing is pickled but the results).
+        global _JOBS
+        _JOBS = (job, jobs)
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            outcomes = list(pool.map(_run_job, range(len(jobs))))
+        _JOBS = None
+    else:
+        outcomes = [job.run(doc, name, progress) for doc, name in jobs]
+    for outcome in outcomes:
+        result.errors.extend(outcome.errors)
+        result.warnings.extend(outcome.warnings)
+        for item in outcome.written:
+            result.written.append(item)
+            if on_written is not None:
+                on_written(item)
     return result
+
+
+_JOBS: tuple[_Job, list] | None = None
+
+
+def _run_job(index: int) -> BuildResult:
+    assert _JOBS is not None
+    job, jobs = _JOBS
+    doc, name = jobs[index]
+    return job.run(doc, name, None)
+
+
+@dataclass
+class _Job:
+    """Builds the outputs of one document in one theme (in this process or a worker)."""
+
+    cache: ThemeCache
+    settings: Settings
+    root: Path
+    out_dir: Path
+    formats: tuple[str, ...]
+
+    def run(
+        self, doc: Document, name: str, progress: Callable[[str, int, int], None] | None
+    ) -> BuildResult:
+        result = BuildResult()
+        theme = self.cache.themes[name]
+        assert isinstance(theme, Theme)
+        out_dir, formats = self.out_dir, self.formats
+
+        def emit(target: Path, write: Callable, what: str) -> None:
+            write_atomic(target, write)
+            result.written.append(Written(target, what))
+
+        if "deck" in formats:
+            try:
+                report = None
+                if progress is not None:
+                    report = lambda n, total: progress(doc.path.name, n, total)  # noqa: E731
+                prs = render_deck(doc, theme, self.cache.measurers[name], report)
+            except InputError as exc:
+                result.errors.extend(exc.diagnostics)
+                return result
+            emit(
+                output_path(out_dir, name, doc.stem, ".pptx"),
+                lambda handle, prs=prs: pptx_speed.save(prs, handle),
+                f"{len(prs.slides)} slides",
+            )
+        if "newsletter" in formats:
+            from . import newsletter  # imported only when a newsletter is built
+
+            try:
+                outputs = newsletter.build_newsletter(
+                    doc,
+                    theme,
+                    self.cache.email_environment(name),
+                    self.settings,
+                    self.root,
+                    output_path(out_dir, name, doc.stem, ".html"),
+                )
+            except InputError as exc:
+                result.errors.extend(exc.diagnostics)
+                return result
+            result.warnings.extend(outputs.warnings)
+            for suffix, data, what in outputs.files:
+                emit(
+                    output_path(out_dir, name, doc.stem, suffix),
+                    lambda handle, data=data: handle.write(data),
+                    what,
+                )
+        return result

@@ -47,7 +47,7 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="theme to build with (default: the file's front matter theme)",
+        help="theme to build with, repeatable; 'all' for every theme (default: the file's front matter theme)",
     )
     b.add_argument(
         "--out",
@@ -136,6 +136,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise UsageError(f"deckgen build: {path}: no such file or folder")
     root = find_project_root(Path.cwd() / "pyproject.toml")
     for name in args.theme:
+        if name == "all":
+            continue
         try:
             find_theme(name, root)
         except ThemeNotFound as exc:

@@ -1,0 +1,84 @@
+"""One `deckgen build --theme all` against the separate builds it replaces.
+
+    python bench/multi_theme.py [--runs 3]
+
+A temporary project holds both sample files and three themes (default and two clients that
+extend it). Times, wall clock and median of runs: one `deckgen build --theme all` process
+(each file parsed once, one worker per core) against 6 separate `deckgen build FILE --theme
+NAME` processes, for decks and newsletters. Target (issue 4): at least 2x faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+THEMES = {"agence": "#0B5D1E", "pme": "#8A1538"}
+
+
+def run(cmd: list[str], cwd: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    compileall.compile_dir(str(ROOT / "deckgen"), quiet=1)  # as pip does when installing
+    with tempfile.TemporaryDirectory(prefix="deckgen-themes-") as tmp:
+        project = Path(tmp)
+        (project / "pyproject.toml").write_text(
+            (ROOT / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        shutil.copytree(ROOT / "content", project / "content")
+        for name, color in THEMES.items():
+            folder = project / "themes" / name
+            folder.mkdir(parents=True)
+            (folder / "theme.toml").write_text(
+                f'name = "{name}"\n[colors]\nprimary = "{color}"\n', encoding="utf-8"
+            )
+        files = sorted((project / "content").glob("*.md"))
+        themes = ["default", *THEMES]
+        python = [sys.executable, "-m", "deckgen", "build", "-q"]
+        together, separate = [], []
+        for _ in range(args.runs):
+            shutil.rmtree(project / "build", ignore_errors=True)
+            together.append(run([*python, "--theme", "all"], project))
+            shutil.rmtree(project / "build", ignore_errors=True)
+            separate.append(
+                sum(run([*python, str(f), "--theme", t], project) for f in files for t in themes)
+            )
+        outputs = len(list((project / "build").rglob("*.*")))
+    one, six = statistics.median(together), statistics.median(separate)
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(
+        f"{len(files)} files x {len(themes)} themes = {len(files) * len(themes)} builds "
+        f"(deck + newsletter: {outputs} files), median of {args.runs}"
+    )
+    print(f"  deckgen build --theme all (one process): {one:.3f} s")
+    print(f"  {len(files) * len(themes)} separate deckgen build runs:       {six:.3f} s")
+    ratio = six / one
+    print(f"{'PASS' if ratio >= 2 else 'FAIL'}  at least 2x faster: {ratio:.1f}x")
+    return 0 if ratio >= 2 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

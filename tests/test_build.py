@@ -1,0 +1,66 @@
+"""Building for several themes: every theme, each file parsed once, in parallel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from decks import summarize
+
+from deckgen import build as build_module
+from deckgen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    for name, color in (("agence", "#0B5D1E"), ("pme", "#8A1538")):
+        folder = tmp_path / "themes" / name
+        folder.mkdir(parents=True)
+        (folder / "theme.toml").write_text(
+            f'name = "{name}"\n[colors]\nprimary = "{color}"\n', encoding="utf-8"
+        )
+    (tmp_path / "content").mkdir()
+    for sample in sorted((ROOT / "content").glob("*.md")):
+        (tmp_path / "content" / sample.name).write_bytes(sample.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_theme_all_builds_every_file_in_every_theme_parsing_each_file_once(project, monkeypatch):
+    calls: list[Path] = []
+    real = build_module.read_document
+
+    def counting(path, root=None):
+        calls.append(path)
+        return real(path, root)
+
+    monkeypatch.setattr(build_module, "read_document", counting)
+    assert main(["build", "--theme", "all", "--format", "deck", "-q"]) == 0
+    assert sorted(p.name for p in calls) == [
+        "formation-medias-sociaux-pme.md",
+        "medias-vs-reseaux.md",
+    ]
+    for theme in ("agence", "default", "pme"):
+        built = sorted(p.name for p in (project / "build" / theme).iterdir())
+        assert built == ["formation-medias-sociaux-pme.pptx", "medias-vs-reseaux.pptx"], theme
+
+
+def test_parallel_and_serial_builds_give_the_same_decks(project, monkeypatch):
+    assert main(["build", "--theme", "all", "--format", "deck", "-q", "--out", "parallel"]) == 0
+    monkeypatch.setattr(build_module.os, "cpu_count", lambda: 1)
+    assert main(["build", "--theme", "all", "--format", "deck", "-q", "--out", "serial"]) == 0
+    for deck in sorted((project / "serial").rglob("*.pptx")):
+        twin = project / "parallel" / deck.relative_to(project / "serial")
+        assert summarize(deck) == summarize(twin), deck
+
+
+def test_errors_from_workers_are_reported(project, capsys):
+    (project / "content" / "broken.md").write_text(
+        "---\ntitle: X\n---\n\n```chart\ntype: pie\ndata:\n  A: deux\n```\n", encoding="utf-8"
+    )
+    assert main(["build", "--theme", "all", "--format", "deck", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("content/broken.md:8: chart value for 'A'") == 1  # parsed once
