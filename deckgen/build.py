@@ -183,6 +183,15 @@ def _build(
         for name in (names or [doc.meta.theme])
         if cache.get(name, doc) is not None
     ]  # every theme loaded and checked once, here
+    if "newsletter" in formats:  # compile each theme's email templates once, report once
+        broken = set()
+        for name in dict.fromkeys(name for _, name in jobs):
+            try:
+                cache.email_environment(name)
+            except InputError as exc:
+                result.errors.extend(exc.diagnostics)
+                broken.add(name)
+        jobs = [(doc, name) for doc, name in jobs if name not in broken]
     job = _Job(cache, settings, root, out_dir, formats)
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():

@@ -89,6 +89,7 @@ class Theme:
     # [email] of theme.toml: the client's sender identity (over [tool.deckgen]), link colour.
     email: Mapping[str, str] = field(default_factory=dict)
     parents: tuple[str, ...] = ()  # the themes it extends, nearest first
+    email_template_files: Mapping[str, Path] = field(repr=False, default_factory=dict)
 
 
 DEFAULT_LAYOUTS = {
@@ -226,9 +227,17 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
     template = template_path.read_bytes() if template_path is not None else b""
     if not template:
         report.error("no template.pptx in this theme or its parents; reinstall deckgen")
+    else:
+        problem = _template_problem(template, layouts)
+        if problem:
+            report.errors.append(Diagnostic(template_path, None, problem))
     email_templates: dict[str, str] = {}
+    template_files: dict[str, Path] = {}
     for source in reversed(folders):  # the default's first, each child overriding
         email_templates.update(_read_templates(source / "templates"))
+        template_files.update(
+            {name: source / "templates" / name for name in _read_templates(source / "templates")}
+        )
     report.raise_if_errors()
     theme = Theme(
         name=str(chain[0][1].get("name", folder.name)),
@@ -242,9 +251,37 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         template=template,
         template_path=template_path,
         email_templates=email_templates,
+        email_template_files=template_files,
         email={k: (_hex(v) if k == "link_color" else v) for k, v in data.get("email", {}).items()},
     )
     return theme, report.warnings
+
+
+def _template_problem(data: bytes, layouts: Mapping[str, str]) -> str | None:
+    """Why a template.pptx cannot be used (not a presentation, a layout missing), or None.
+    Checked when the theme loads, so a broken client template fails before any build."""
+    import io
+    import zipfile
+
+    from pptx import Presentation
+    from pptx.exc import PackageNotFoundError
+
+    try:
+        prs = Presentation(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return (
+            f"not a PowerPoint presentation (.pptx) ({type(exc).__name__}); save the "
+            "client's template from PowerPoint or LibreOffice as .pptx"
+        )
+    names = [layout.name for layout in prs.slide_layouts]
+    missing = [f"{kind} -> '{name}'" for kind, name in layouts.items() if name not in names]
+    if missing:
+        return (
+            f"this template lacks the layouts {', '.join(missing)}; it has: "
+            f"{', '.join(repr(n) for n in names)}. Map each slide kind to one of them in "
+            "[layouts] of theme.toml"
+        )
+    return None
 
 
 def _read_theme_file(folder: Path) -> tuple[dict[str, Any], _Locator]:

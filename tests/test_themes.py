@@ -145,3 +145,37 @@ def test_wcag_contrast_ratio():
     assert round(contrast_ratio("FFFFFF", "000000"), 1) == 21.0
     assert round(contrast_ratio("767676", "FFFFFF"), 2) == 4.54  # the classic AA grey
     assert contrast_ratio("1F3A5F", "FFFFFF") > 4.5  # the default theme's primary
+
+
+def test_a_template_that_is_not_a_pptx_is_an_error_naming_the_file(project):
+    folder = make(project, "x", 'name = "x"\n')
+    (folder / "template.pptx").write_bytes(b"PK\x03\x04 this is not a presentation")
+    with pytest.raises(InputError) as caught:
+        load_theme("x", project)
+    (d,) = caught.value.diagnostics
+    assert d.path == folder / "template.pptx" and "not a PowerPoint presentation" in d.message
+
+
+def test_a_template_missing_a_layout_lists_the_layouts_it_has(project):
+    make(project, "x", 'name = "x"\n[layouts]\nquote = "Citation"\n')
+    with pytest.raises(InputError) as caught:
+        load_theme("x", project)
+    message = caught.value.diagnostics[0].message
+    assert "quote -> 'Citation'" in message and "'Title Only'" in message
+
+
+def test_a_jinja_syntax_error_in_an_override_is_reported_once_with_its_line(project, capsys):
+    folder = make(project, "x", 'name = "x"\n')
+    (folder / "templates" / "email").mkdir(parents=True)
+    (folder / "templates" / "email" / "newsletter.html").write_text(
+        '{% extends "email/base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n',
+        encoding="utf-8",
+    )
+    (project / "content").mkdir()
+    for stem in ("a", "b"):
+        (project / "content" / f"{stem}.md").write_text(
+            "---\ntitle: T\n---\n\n## A\n\nTexte.\n", encoding="utf-8"
+        )
+    assert main(["build", "--theme", "x", "--format", "newsletter"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("themes/x/templates/email/newsletter.html:3: template error") == 1, err

@@ -24,6 +24,7 @@ import jinja2
 import nh3
 from markupsafe import Markup, escape
 
+from ..errors import Diagnostic, InputError
 from ..model import Asset, Chart, Document, Image, Inline, for_output
 from ..themes import Theme
 from ..typography import is_french
@@ -121,6 +122,15 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["safe_url"] = safe_url
     env.filters["sanitize"] = sanitize
     env.filters["inline"] = inline_html
+    problems = []
+    for name, source in theme.email_templates.items():  # every template compiles, or say where
+        try:
+            env.parse(source, name)
+        except jinja2.TemplateSyntaxError as exc:
+            path = theme.email_template_files.get(name)
+            problems.append(Diagnostic(path, exc.lineno, f"template error: {exc.message}"))
+    if problems:
+        raise InputError.many(problems)
     return env
 
 
