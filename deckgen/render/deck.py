@@ -40,6 +40,7 @@ from ..model import (
 from ..themes import Theme
 from . import pptx_speed, pptx_xml
 from .fit import Measurer
+from .html_text import html_text
 from .plan import (
     CELL_X,
     CELL_Y,
@@ -54,7 +55,6 @@ from .plan import (
     Rect,
     TableFrame,
     TextFrame,
-    html_text,
 )
 
 CHART_TYPES = {

@@ -10,7 +10,6 @@ Every text box the plan makes is measured to fit; nothing is left to PowerPoint'
 
 from __future__ import annotations
 
-import html.parser
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,6 +35,7 @@ from ..model import (
 from ..themes import Theme
 from ..typography import format_date
 from .fit import EMU_PER_PT, Measurer, Piece
+from .html_text import html_text
 
 GAP = 10.0  # points between stacked blocks
 INSET_X = 7.2  # text frame insets in points (0.1 in), written explicitly on every frame
@@ -967,40 +967,6 @@ def _images_in(block: ListBlock) -> list[Image]:
             elif isinstance(child, ListBlock):
                 found.extend(_images_in(child))
     return found
-
-
-class _TextOnly(html.parser.HTMLParser):
-    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
-    SKIP = {"script", "style", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = [""]
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCK:
-            self.lines.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-        elif tag in self.BLOCK:
-            self.lines.append("")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.lines[-1] += data
-
-
-def html_text(markup: str) -> list[str]:
-    """The visible text of author-written HTML, one entry per block (never any markup)."""
-    parser = _TextOnly()
-    parser.feed(markup)
-    parser.close()
-    return [" ".join(line.split()) for line in parser.lines if line.strip()]
 
 
 def _date(meta) -> str:

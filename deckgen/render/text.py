@@ -56,7 +56,7 @@ from ..model import (
     for_output,
 )
 from ..typography import NBSP, NNBSP, format_date, is_french
-from .plan import html_text
+from .html_text import html_text
 
 MIN_WIDTH = 20  # below this, nested blocks stop indenting further (and `width` is refused)
 BAR_MAX = 30  # characters of the longest chart bar
