@@ -16,6 +16,7 @@ Problems are collected in `DeckgenMarkdown.problems` as (line, message) pairs.
 
 from __future__ import annotations
 
+import bisect
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -168,7 +169,12 @@ class LineTracker(BlockProcessor):
     def __init__(self, parser, source_lines: list[str], ext: DeckgenMarkdown):
         super().__init__(parser)
         self.ext = ext
-        self.source: list[str | None] = [line.expandtabs(4).rstrip() for line in source_lines]
+        # Line text -> the indexes where it stands, so a search is a bisect, not a scan (a
+        # block whose first line is not found would otherwise scan to the end each time).
+        self.where: dict[str, list[int]] = {}
+        for k, line in enumerate(source_lines):
+            self.where.setdefault(line.expandtabs(4).rstrip(), []).append(k)
+        self.masked: set[int] = set()
         self.cursor = 0
         self.current = 1
         self.tagged = 0
@@ -177,9 +183,9 @@ class LineTracker(BlockProcessor):
 
     def line_of(self, text: str, default: int) -> int:
         """Line (1-based) of the next source line equal to `text`, from the cursor on."""
-        wanted = text.expandtabs(4).rstrip()
-        for k in range(self.cursor, len(self.source)):
-            if self.source[k] == wanted:
+        places = self.where.get(text.expandtabs(4).rstrip(), ())
+        for k in places[bisect.bisect_left(places, self.cursor) :]:
+            if k not in self.masked:
                 return k + 1
         return default
 
@@ -188,8 +194,7 @@ class LineTracker(BlockProcessor):
 
     def mask(self, first: int, last: int) -> None:
         """Lines `first`..`last` (0-based) are code: never matched."""
-        for k in range(first, min(last + 1, len(self.source))):
-            self.source[k] = None
+        self.masked.update(range(first, last + 1))
 
     def skip_to(self, line: int) -> None:
         """Search from `line` (1-based) on."""

@@ -15,7 +15,7 @@ Blocks are Paragraph, Heading, ListBlock, Table, Image, Quote, Code, Chart, RawH
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeAlias
@@ -204,6 +204,17 @@ def for_output(blocks: tuple[Block, ...], output: Output) -> Iterator[Block]:
                 yield from for_output(block.blocks, output)
         else:
             yield block
+
+
+def walk(blocks: Iterable[Block], output: Output) -> Iterator[Block]:
+    """Every block one output shows, nested ones included (list items, quotes), in order."""
+    for block in for_output(tuple(blocks), output):
+        yield block
+        if isinstance(block, ListBlock):
+            for item in block.items:
+                yield from walk(item.blocks, output)
+        elif isinstance(block, Quote):
+            yield from walk(block.blocks, output)
 
 
 def map_inlines(doc: Document, fn: Callable[[Inline], Inline]) -> Document:

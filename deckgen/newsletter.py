@@ -17,13 +17,21 @@ from xml.sax.saxutils import escape
 from .config import Settings
 from .errors import Diagnostic
 from .mail.message import Envelope, build_message, to_bytes
-from .model import Asset, Document, Image, ListBlock, Quote, for_output
+from .model import Asset, Document, Image, walk
 from .render import email
 from .render.text import render_text
 from .themes import Theme
 
 GMAIL_CLIP = 102 * 1024  # Gmail clips a message body larger than this ("[Message clipped]")
 CLIP_WARNING = 90 * 1024
+IMAGE = re.compile(r"DGIMAGE([0-9a-f]+\.[a-z]+)DGEND")
+
+
+def image_token(key: str) -> str:
+    """Where a picture's source goes in the prepared HTML (an asset key: hash.ext)."""
+    return f"DGIMAGE{key}DGEND"
+
+
 FOOTER_TEXT = {
     "fr": ("Voir dans le navigateur", "Se désabonner"),
     "en": ("View in your browser", "Unsubscribe"),
@@ -63,7 +71,10 @@ def build_newsletter(
     view = f"{base}/{theme_dir}/{html_path.name}" if base else ""
     sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
     links = email.Links(view=view, unsubscribe=settings.unsubscribe_url)
-    page = email.render_email(doc, theme, env, published, sender, links)
+    # Rendered once with a token per picture; the page gets published URLs, the message
+    # its CID references (rendering costs milliseconds, a replacement microseconds).
+    prepared = email.render_email(doc, theme, env, lambda a: image_token(a.key), sender, links)
+    page = IMAGE.sub(lambda m: published(doc.assets[m.group(1)]), prepared)
     text = render_text(doc) + _text_footer(doc, sender, links)
     size = len(page.encode("utf-8"))
     if size >= CLIP_WARNING:
@@ -71,12 +82,15 @@ def build_newsletter(
             Diagnostic(
                 doc.path,
                 None,
-                f"the newsletter HTML is {size // 1024} KB: Gmail clips messages over 102 KB; "
+                f"the newsletter HTML is {size // 1024} KB: Gmail clips messages over "
+                f"{GMAIL_CLIP // 1024} KB; "
                 "shorten it or split it in two",
                 "warning",
             )
         )
-    for image in _images(doc):
+    for image in (
+        b for s in doc.slides for b in walk(s.blocks, "newsletter") if isinstance(b, Image)
+    ):
         if not image.alt:
             out.warnings.append(
                 Diagnostic(
@@ -88,8 +102,7 @@ def build_newsletter(
                 )
             )
     # The message embeds its pictures as CID parts (no remote images to block).
-    cid = {asset.key: asset for asset in doc.assets.values()}
-    message_html = email.render_email(doc, theme, env, lambda a: f"cid:{a.key}", sender, links)
+    message_html = IMAGE.sub(lambda m: f"cid:{m.group(1)}", prepared)
     envelope = Envelope(
         sender_name=sender.name,
         sender_address=settings.sender_address or "newsletter@example.com",
@@ -100,7 +113,7 @@ def build_newsletter(
         unsubscribe_mailto=settings.unsubscribe_mailto,
         message_id_domain=settings.message_id_domain,
     )
-    used = {key: asset for key, asset in cid.items() if f"cid:{key}" in message_html}
+    used = {key: doc.assets[key] for key in dict.fromkeys(IMAGE.findall(prepared))}
     message = to_bytes(build_message(envelope, text, message_html, used))
     out.files = [
         (".html", page.encode("utf-8"), f"{size / 1024:.1f} KB"),
@@ -108,25 +121,6 @@ def build_newsletter(
         (".eml", message, f"{len(message) / 1024:.1f} KB message"),
     ]
     return out
-
-
-def _images(doc: Document) -> list[Image]:
-    """Every picture the newsletter shows."""
-    found: list[Image] = []
-
-    def walk(blocks) -> None:
-        for block in blocks:
-            if isinstance(block, Image):
-                found.append(block)
-            elif isinstance(block, ListBlock):
-                for item in block.items:
-                    walk(item.blocks)
-            elif isinstance(block, Quote):
-                walk(block.blocks)
-
-    for slide in doc.slides:
-        walk(for_output(slide.blocks, "newsletter"))
-    return found
 
 
 def _text_footer(doc: Document, sender: email.Sender, links: email.Links) -> str:

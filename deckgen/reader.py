@@ -429,7 +429,6 @@ class _Builder:
         for li in el.findall("li"):
             blocks: list[Block] = []
             # Tight items hold text directly; loose ones hold <p> children.
-            lead = Run("")
             leading = self.inline(li, stop_at_blocks=True)
             if "".join(r.text for r in leading).strip():
                 blocks.append(Paragraph(leading, line))
@@ -455,7 +454,6 @@ class _Builder:
                     image = self.image(child, line)
                     if image is not None:
                         blocks.append(image)
-            del lead
             items.append(ListItem(tuple(blocks)))
         start = 1
         if el.tag == "ol":

@@ -273,15 +273,19 @@ def _template_problem(data: bytes, layouts: Mapping[str, str]) -> str | None:
             f"not a PowerPoint presentation (.pptx) ({type(exc).__name__}); save the "
             "client's template from PowerPoint or LibreOffice as .pptx"
         )
-    names = [layout.name for layout in prs.slide_layouts]
+    return missing_layouts([layout.name for layout in prs.slide_layouts], layouts)
+
+
+def missing_layouts(names: list[str], layouts: Mapping[str, str]) -> str | None:
+    """What to say when a template lacks layouts the theme maps slide kinds to, or None."""
     missing = [f"{kind} -> '{name}'" for kind, name in layouts.items() if name not in names]
-    if missing:
-        return (
-            f"this template lacks the layouts {', '.join(missing)}; it has: "
-            f"{', '.join(repr(n) for n in names)}. Map each slide kind to one of them in "
-            "[layouts] of theme.toml"
-        )
-    return None
+    if not missing:
+        return None
+    return (
+        f"this template lacks the layouts {', '.join(missing)}; it has: "
+        f"{', '.join(repr(n) for n in names)}. Map each slide kind to one of them in "
+        "[layouts] of theme.toml"
+    )
 
 
 def _read_theme_file(folder: Path) -> tuple[dict[str, Any], _Locator]:

@@ -148,26 +148,27 @@ def test_stress_deck_splits_with_suite_titles_and_repeated_headers(decks):
 
 
 def test_stress_text_is_shrunk_no_smaller_than_the_theme_minimum(decks, theme):
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
     prs = Presentation(str(decks["stress"]))
-    sizes = {
-        r.font.size.pt
-        for slide in prs.slides
-        for s in slide.shapes
-        if s.has_text_frame
-        for p in s.text_frame.paragraphs
-        for r in p.runs
-        if r.font.size
-    }
-    assert min(sizes) >= min(theme.sizes.min_body, 11)  # 11 pt: footers
-    body_sizes = {
-        r.font.size.pt
-        for slide in prs.slides
-        for s in slide.shapes
-        if s.is_placeholder and s.placeholder_format.idx == 1
-        for p in s.text_frame.paragraphs
-        for r in p.runs
-    }
-    assert min(body_sizes) >= theme.sizes.min_body
+    footers = (PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER)
+    sizes = []
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.is_placeholder and shape.placeholder_format.type in footers:
+                continue
+            frames = (
+                [shape.text_frame]
+                if shape.has_text_frame
+                else (
+                    [c.text_frame for row in shape.table.rows for c in row.cells]
+                    if shape.has_table
+                    else []
+                )
+            )
+            sizes += [r.font.size.pt for tf in frames for p in tf.paragraphs for r in p.runs]
+    assert sizes and min(sizes) >= theme.sizes.min_body  # titles, body, tables, code, quotes
+    assert min(sizes) < theme.sizes.body  # and the stress fixture did need shrinking
 
 
 def _project(tmp_path: Path, body: str) -> Path:

@@ -94,8 +94,13 @@ def test_table_columns_share_exactly_the_width(natural, width):
     widths = _share(natural, width)
     assert abs(sum(widths) - width) < 1e-6 * width
     assert all(w > 0 for w in widths)
-    if sum(natural) > width:  # a narrow column keeps its natural width when it can
+    if sum(natural) > width:
+        # A column no wider than an even share keeps exactly its natural width.
         fair = width / len(natural)
         for n, w in zip(natural, widths, strict=True):
             if n <= fair:
-                assert abs(w - n) < 1e-6 or w >= n
+                assert abs(w - n) < 1e-6
+    else:  # all fit: stretched in proportion
+        assert all(
+            abs(w / n - width / sum(natural)) < 1e-9 for n, w in zip(natural, widths, strict=True)
+        )

@@ -37,7 +37,7 @@ from ..model import (
     Table,
     plain_text,
 )
-from ..themes import Theme
+from ..themes import Theme, missing_layouts
 from . import pptx_speed, pptx_xml
 from .fit import Measurer
 from .html_text import html_text
@@ -96,44 +96,38 @@ def render_deck(
     props.subject = doc.meta.subtitle or doc.meta.subject
     props.author = doc.meta.author
     props.language = doc.meta.lang
-    props.keywords = ""
     return prs
 
 
 def _layouts(prs, theme: Theme) -> dict:
-    found = {}
-    names = [layout.name for layout in prs.slide_layouts]
-    missing = []
-    for kind, name in theme.layouts.items():
-        layout = prs.slide_layouts.get_by_name(name)
-        if layout is None:
-            missing.append(f"{kind} -> '{name}'")
-        else:
-            found[kind] = layout
-    if missing:
-        raise InputError(
-            f"the template of theme '{theme.name}' lacks layouts {', '.join(missing)}; it has: "
-            f"{', '.join(repr(n) for n in names)}. Map each slide kind to one of them in "
-            "[layouts] of theme.toml",
-            theme.template_path,
-        )
-    return found
+    """The template's layout for each slide kind (checked when the theme loaded; checked
+    again here for themes built in code)."""
+    problem = missing_layouts([layout.name for layout in prs.slide_layouts], theme.layouts)
+    if problem:
+        raise InputError(problem, theme.template_path)
+    return {kind: prs.slide_layouts.get_by_name(name) for kind, name in theme.layouts.items()}
 
 
 def _rect(shape) -> Rect:
     return Rect(int(shape.left), int(shape.top), int(shape.width), int(shape.height))
 
 
-def _boxes(layout) -> LayoutBoxes:
+def _title_and_bodies(layout):
+    """A layout's title placeholder (or None) and its body placeholders, by index."""
     title = None
     bodies = []
     for ph in sorted(layout.placeholders, key=lambda p: p.placeholder_format.idx):
         kind = ph.placeholder_format.type
         if kind in TITLE_TYPES and title is None:
-            title = _rect(ph)
+            title = ph
         elif kind in BODY_TYPES:
-            bodies.append(_rect(ph))
-    return LayoutBoxes(title, tuple(bodies))
+            bodies.append(ph)
+    return title, bodies
+
+
+def _boxes(layout) -> LayoutBoxes:
+    title, bodies = _title_and_bodies(layout)
+    return LayoutBoxes(_rect(title) if title is not None else None, tuple(_rect(b) for b in bodies))
 
 
 class _Drawer:
@@ -388,18 +382,16 @@ class _Drawer:
 def _placeholder_templates(layout):
     """The layout's title placeholder (as an XML template), the title's alignment, and its
     body placeholders (templates, by index)."""
-    title = None
-    align = "left"
-    bodies = []
-    for ph in sorted(layout.placeholders, key=lambda p: p.placeholder_format.idx):
-        kind = ph.placeholder_format.type
-        if kind in TITLE_TYPES and title is None:
-            title = pptx_xml.nv_template(ph._element)
-            # Titles keep the template's alignment (centred on a title slide).
-            align = "center" if kind == PP_PLACEHOLDER.CENTER_TITLE else "left"
-        elif kind in BODY_TYPES:
-            bodies.append(pptx_xml.nv_template(ph._element))
-    return title, align, bodies
+    title, bodies = _title_and_bodies(layout)
+    if title is None:
+        return None, "left", [pptx_xml.nv_template(b._element) for b in bodies]
+    # Titles keep the template's alignment (centred on a title slide).
+    centred = title.placeholder_format.type == PP_PLACEHOLDER.CENTER_TITLE
+    return (
+        pptx_xml.nv_template(title._element),
+        "center" if centred else "left",
+        [pptx_xml.nv_template(b._element) for b in bodies],
+    )
 
 
 def _xywh(rect: Rect) -> tuple[Emu, Emu, Emu, Emu]:

@@ -31,6 +31,7 @@ from ..model import (
     Table,
     for_output,
     plain_text,
+    walk,
 )
 from ..themes import Theme
 from ..typography import format_date
@@ -787,7 +788,7 @@ class Planner:
                 text.append(Para(block.runs, "heading", rel=2, space_before=0.6))
             elif isinstance(block, ListBlock):
                 text.extend(self.list_paras(block, 1))
-                for image in _images_in(block):
+                for image in (b for b in walk((block,), "deck") if isinstance(b, Image)):
                     flush()
                     items.append(self.visual(image))
             elif isinstance(block, Quote):
@@ -956,17 +957,6 @@ def _shift(rect: Rect, points: float) -> Rect:
         return rect
     delta = round(points * EMU_PER_PT)
     return Rect(rect.x, rect.y + delta, rect.w, max(rect.h - delta, rect.h // 3))
-
-
-def _images_in(block: ListBlock) -> list[Image]:
-    found: list[Image] = []
-    for item in block.items:
-        for child in item.blocks:
-            if isinstance(child, Image):
-                found.append(child)
-            elif isinstance(child, ListBlock):
-                found.extend(_images_in(child))
-    return found
 
 
 def _date(meta) -> str:
