@@ -68,6 +68,20 @@ def make_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument("--debug", action="store_true", help="show tracebacks")
+    pv = commands.add_parser(
+        "preview",
+        help="contact sheets: first slides (LibreOffice) and the email (Chromium), per theme",
+    )
+    pv.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Markdown files or folders")
+    pv.add_argument(
+        "--theme",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="theme to preview, repeatable; 'all' for every theme (default: the file's theme)",
+    )
+    pv.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    pv.add_argument("--debug", action="store_true", help="show tracebacks")
     commands.add_parser("themes", help="list the themes and what they extend")
     t = commands.add_parser("theme", help="work with themes")
     theme_commands = t.add_subparsers(dest="theme_command", metavar="ACTION", parser_class=_Parser)
@@ -92,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("deckgen: give a command, e.g. 'deckgen build' (see deckgen --help)")
         if args.command == "themes":
             return cmd_themes()
+        if args.command == "preview":
+            return cmd_preview(args)
         if args.command == "theme":
             if args.theme_command != "new":
                 raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
@@ -118,6 +134,55 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def _check_paths_and_themes(command: str, paths: list[Path], themes: list[str]) -> Path:
+    """Usage errors (exit 2) for paths that do not exist and unknown --theme names; the
+    project root."""
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"deckgen {command}: {path}: no such file or folder")
+    root = find_project_root(Path.cwd() / "pyproject.toml")
+    for name in themes:
+        if name == "all":
+            continue
+        try:
+            find_theme(name, root)
+        except ThemeNotFound as exc:
+            raise UsageError(
+                f"deckgen {command}: --theme {name}: {exc.diagnostics[0].message}"
+            ) from None
+    return root
+
+
+def _report(result) -> int:
+    """Print errors, then warnings; 1 when there were errors."""
+    for error in result.errors:
+        print(error, file=sys.stderr)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    return 1 if result.errors else 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .preview import preview
+
+    root = _check_paths_and_themes("preview", args.paths, args.theme)
+    start = time.perf_counter()
+    result = preview(
+        args.paths,
+        args.theme,
+        args.out if args.out is not None else root / "build",
+        root,
+        on_written=lambda item: print(f"wrote {display_path(item.path)} ({item.what})"),
+    )
+    if _report(result):
+        return 1
+    if not result.written:
+        print("deckgen: nothing to preview (no content/*.md here)", file=sys.stderr)
+        return 1
+    print(f"previewed {len(result.written)} theme(s) in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     show_progress = sys.stderr.isatty() and not args.quiet
@@ -131,28 +196,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"wrote {display_path(item.path)} ({item.what})")
 
-    for path in args.paths:
-        if not path.exists():
-            raise UsageError(f"deckgen build: {path}: no such file or folder")
-    root = find_project_root(Path.cwd() / "pyproject.toml")
-    for name in args.theme:
-        if name == "all":
-            continue
-        try:
-            find_theme(name, root)
-        except ThemeNotFound as exc:
-            raise UsageError(
-                f"deckgen build: --theme {name}: {exc.diagnostics[0].message}"
-            ) from None
+    root = _check_paths_and_themes("build", args.paths, args.theme)
     formats = FORMATS if args.format == "all" else (args.format,)
     result = build(
         args.paths, args.theme, args.out, formats, root=root, progress=progress, on_written=written
     )
     # Errors first: they are what stops the build; warnings follow.
-    for error in result.errors:
-        print(error, file=sys.stderr)
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
+    _report(result)
     if args.strict and result.warnings and not result.errors:
         print(f"deckgen: {len(result.warnings)} warning(s) and --strict: failing", file=sys.stderr)
         return 1

@@ -74,7 +74,10 @@ def build_newsletter(
     # Rendered once with a token per picture; the page gets published URLs, the message
     # its CID references (rendering costs milliseconds, a replacement microseconds).
     prepared = email.render_email(doc, theme, env, lambda a: image_token(a.key), sender, links)
-    page = IMAGE.sub(lambda m: published(doc.assets[m.group(1)]), prepared)
+    assets = dict(doc.assets)
+    if theme.logo is not None:
+        assets[theme.logo.asset.key] = theme.logo.asset
+    page = IMAGE.sub(lambda m: published(assets[m.group(1)]), prepared)
     text = render_text(doc) + _text_footer(doc, sender, links)
     size = len(page.encode("utf-8"))
     if size >= CLIP_WARNING:
@@ -113,7 +116,7 @@ def build_newsletter(
         unsubscribe_mailto=settings.unsubscribe_mailto,
         message_id_domain=settings.message_id_domain,
     )
-    used = {key: doc.assets[key] for key in dict.fromkeys(IMAGE.findall(prepared))}
+    used = {key: assets[key] for key in dict.fromkeys(IMAGE.findall(prepared))}
     message = to_bytes(build_message(envelope, text, message_html, used))
     out.files = [
         (".html", page.encode("utf-8"), f"{size / 1024:.1f} KB"),

@@ -7,9 +7,7 @@ together as one `InputError`, each with ``path:line``.
 
 from __future__ import annotations
 
-import hashlib
 import html
-import io
 import math
 import re
 import xml.etree.ElementTree as etree
@@ -21,6 +19,7 @@ import yaml
 
 from . import mdext
 from .errors import Collector, Diagnostic, InputError, did_you_mean
+from .images import ImageProblem, read_image
 from .model import (
     CHART_KINDS,
     Align,
@@ -58,9 +57,6 @@ META_KEYS = (
 )
 CHART_KEYS = ("type", "title", "unit", "data", "categories", "series")
 MAX_CHART_POINTS = 400  # beyond this a chart is unreadable on a slide or in an email
-MAX_IMAGE_BYTES = 25 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # decompression bombs are refused before decoding
-IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MULTISPACE = re.compile(r" {2,}")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -669,44 +665,12 @@ class _Builder:
                 line,
             )
             return None
-        size = target.stat().st_size
-        if size > MAX_IMAGE_BYTES:
-            err(
-                f"image '{src}' is {size // 1_048_576} MB; keep images under "
-                f"{MAX_IMAGE_BYTES // 1_048_576} MB",
-                line,
-            )
-            return None
-        data = target.read_bytes()
-        from PIL import Image as PILImage
-
         try:
-            with PILImage.open(io.BytesIO(data)) as probe:
-                fmt = probe.format or ""
-                width, height = probe.size
-                if fmt not in IMAGE_FORMATS:
-                    err(
-                        f"image '{src}' is {fmt or 'an unknown format'}; use PNG, JPEG or GIF", line
-                    )
-                    return None
-                if width * height > MAX_IMAGE_PIXELS:
-                    err(
-                        f"image '{src}' is {width}x{height} pixels, too large to embed; resize it "
-                        "under 40 megapixels",
-                        line,
-                    )
-                    return None
-                probe.load()  # decodes: truncated files fail here, not in a renderer
-        except PILImage.DecompressionBombError:
-            err(f"image '{src}' is too large to decode safely; resize it", line)
+            asset = read_image(target, src)
+        except ImageProblem as exc:
+            err(str(exc), line)
             return None
-        except (OSError, SyntaxError, ValueError):
-            err(f"image '{src}' is not a readable image (truncated or not an image file)", line)
-            return None
-        key = hashlib.sha1(data).hexdigest()[:16] + "." + fmt.lower().replace("jpeg", "jpg")
-        asset = Asset(key, target, data, IMAGE_FORMATS[fmt], width, height)
-        self.assets.setdefault(key, asset)
-        return asset
+        return self.assets.setdefault(asset.key, asset)
 
     def find_line(self, needle: str, start: int, at_start: bool = False) -> int:
         """Refine a block's line to the line holding `needle`, searching forward from it

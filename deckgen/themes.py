@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Collector, Diagnostic, InputError, did_you_mean
+from .images import ImageProblem, read_image
+from .model import Asset
 
 HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 SLIDE_KINDS = ("title", "section", "content", "two-content", "quote", "chart")
@@ -72,6 +74,23 @@ class SlideOptions:
     slide_numbers: bool = True
 
 
+LOGO_POSITIONS = ("top-right", "top-left")  # the top corners: footers hold the bottom ones
+
+
+@dataclass(frozen=True, slots=True)
+class Logo:
+    """The client's logo, read and checked once: on the title slide (twice `height`), in a
+    corner of every other slide (on their layouts, so it is one picture, not one per slide)
+    and in the email header."""
+
+    asset: Asset
+    position: str = "top-right"
+    height: float = 28  # points, on the slides other than the title slide
+    title: bool = True
+    slides: bool = True
+    email: bool = True
+
+
 @dataclass(frozen=True, slots=True)
 class Theme:
     name: str
@@ -90,6 +109,11 @@ class Theme:
     email: Mapping[str, str] = field(default_factory=dict)
     parents: tuple[str, ...] = ()  # the themes it extends, nearest first
     email_template_files: Mapping[str, Path] = field(repr=False, default_factory=dict)
+    logo: Logo | None = None
+    # Which slots of the template's colour and font scheme the theme writes ("dk2",
+    # "major", ...): None for every slot (deckgen's own templates), else only those the
+    # client theme states (a corporate template keeps the rest).
+    scheme_slots: frozenset[str] | None = None
 
 
 DEFAULT_LAYOUTS = {
@@ -117,6 +141,14 @@ SCHEMA: dict[str, Any] = {
     "slides": {"footer": str, "slide_numbers": bool},
     "layouts": {kind: str for kind in SLIDE_KINDS},
     "email": {"sender_name": str, "sender_address": str, "reply_to": str, "link_color": "color"},
+    "logo": {
+        "file": str,
+        "position": "position",
+        "height": "size",
+        "title": bool,
+        "slides": bool,
+        "email": bool,
+    },
 }
 
 
@@ -166,14 +198,54 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
     folder, _, where = chain[0]
     path = folder / "theme.toml"
     report = Collector(path)
+    folders = [f for f, _, _ in chain]
+    # The template: the nearest theme's template.pptx (or .potx), read and checked once.
+    owner = next(
+        (k for k, f in enumerate(folders) if any((f / n).is_file() for n in TEMPLATE_NAMES)),
+        None,
+    )
+    template_path: Path | None = None
+    template = b""
+    scheme: TemplateScheme | None = None
+    if owner is None:
+        report.error("no template.pptx in this theme or its parents; reinstall deckgen")
+    else:
+        template_path = next(
+            folders[owner] / n for n in TEMPLATE_NAMES if (folders[owner] / n).is_file()
+        )
+        template, problem, scheme = _read_template(template_path)
+        if problem:
+            report.errors.append(Diagnostic(template_path, None, problem))
     data: dict[str, Any] = {}
     for _, own, _ in reversed(chain):
         data = _merge(data, own)
+    client_template = owner is not None and owner < len(chain) - 1 and scheme is not None
+    if client_template:
+        # A client's corporate template keeps its own theme colours and fonts: only what the
+        # themes from the template's owner down state explicitly changes them.
+        assert scheme is not None and owner is not None
+        own_style: dict[str, Any] = {}
+        for _, own, _ in reversed(chain[: owner + 1]):
+            own_style = _merge(own_style, {k: own[k] for k in ("colors", "fonts") if k in own})
+        data["colors"] = {**scheme.colors, **own_style.get("colors", {})}
+        data["fonts"] = {
+            **data.get("fonts", {}),
+            **scheme.fonts,
+            **own_style.get("fonts", {}),
+        }
+        slots = _scheme_slots(own_style)
+    else:
+        slots = None
     # Font files are relative to the theme that names them.
     font_homes: dict[str, tuple[Path, _Locator]] = {}
     for theme_folder, own, locator in reversed(chain):
         for family in own.get("fonts", {}).get("files", {}):
             font_homes[family] = (theme_folder, locator)
+
+    logo_home = next(
+        ((f, loc) for f, own, loc in chain if "file" in own.get("logo", {})), (folder, where)
+    )
+    logo = _read_logo(data.get("logo", {}), *logo_home, report)
 
     colors_raw = data.get("colors", {})
     colors = Colors(
@@ -220,15 +292,8 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             where.line(("email",) if key == "link_color" else ("colors",), key)
             or where.line(("colors",)),
         )
-    folders = [f for f, _, _ in chain]
-    template_path = next(
-        (f / "template.pptx" for f in folders if (f / "template.pptx").is_file()), None
-    )
-    template = template_path.read_bytes() if template_path is not None else b""
-    if not template:
-        report.error("no template.pptx in this theme or its parents; reinstall deckgen")
-    else:
-        problem = _template_problem(template, layouts)
+    if scheme is not None and template_path is not None:
+        problem = missing_layouts(scheme.layouts, layouts)
         if problem:
             report.errors.append(Diagnostic(template_path, None, problem))
     email_templates: dict[str, str] = {}
@@ -252,28 +317,175 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         template_path=template_path,
         email_templates=email_templates,
         email_template_files=template_files,
+        logo=logo,
+        scheme_slots=slots,
         email={k: (_hex(v) if k == "link_color" else v) for k, v in data.get("email", {}).items()},
     )
     return theme, report.warnings
 
 
-def _template_problem(data: bytes, layouts: Mapping[str, str]) -> str | None:
-    """Why a template.pptx cannot be used (not a presentation, a layout missing), or None.
-    Checked when the theme loads, so a broken client template fails before any build."""
+def _read_logo(
+    table: dict[str, Any], folder: Path, where: _Locator, report: Collector
+) -> Logo | None:
+    """The logo of ``[logo]``, its file relative to the theme that names it."""
+    if not table:
+        return None
+    path = folder / "theme.toml"
+    line = where.line(("logo",), "file") or where.line(("logo",))
+    rel = table.get("file")
+    if not rel:
+        report.error('[logo] needs a file: file = "assets/logo.png"', line)
+        return None
+    target = (folder / rel).resolve()
+    if Path(rel).is_absolute() or not target.is_relative_to(folder.resolve()):
+        report.errors.append(
+            Diagnostic(
+                path,
+                line,
+                f"logo '{rel}' is outside the theme folder; copy it into {folder}/assets/",
+            )
+        )
+        return None
+    if not target.is_file():
+        report.errors.append(
+            Diagnostic(
+                path,
+                line,
+                f"logo '{rel}' not found (looked for {target}); check the path, relative to {folder}",
+            )
+        )
+        return None
+    try:
+        asset = read_image(target, rel)
+    except ImageProblem as exc:
+        report.errors.append(Diagnostic(path, line, str(exc)))
+        return None
+    options = {k: v for k, v in table.items() if k != "file"}
+    return Logo(asset, **options)
+
+
+TEMPLATE_NAMES = ("template.pptx", "template.potx")
+PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+POTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
+A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateScheme:
+    """What deckgen reads from a template: its layout names and its first master's theme
+    colours and fonts, as theme.toml values."""
+
+    layouts: list[str]
+    colors: dict[str, Any]
+    fonts: dict[str, str]
+
+
+def _read_template(path: Path) -> tuple[bytes, str | None, TemplateScheme | None]:
+    """The template as .pptx bytes (a .potx is converted: only its main content type
+    differs), why it cannot be used (or None), and its scheme. Checked when the theme
+    loads, so a broken client template fails before any build."""
     import io
     import zipfile
 
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
 
+    data = path.read_bytes()
+    not_pptx = (
+        "not a PowerPoint presentation or template (.pptx, .potx) ({}); save the client's "
+        "template from PowerPoint or LibreOffice as .pptx"
+    )
     try:
+        if path.suffix == ".potx":
+            data = _potx_to_pptx(data)
         prs = Presentation(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        return (
-            f"not a PowerPoint presentation (.pptx) ({type(exc).__name__}); save the "
-            "client's template from PowerPoint or LibreOffice as .pptx"
-        )
-    return missing_layouts([layout.name for layout in prs.slide_layouts], layouts)
+        return data, not_pptx.format(type(exc).__name__), None
+    return data, None, _scheme_of(prs)
+
+
+def _potx_to_pptx(data: bytes) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(POTX_MAIN.encode(), PPTX_MAIN.encode())
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def _scheme_of(prs) -> TemplateScheme:
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    master = prs.slide_masters[0].part
+    theme_part = next(r.target_part for r in master.rels.values() if r.reltype == RT.THEME)
+    root = etree.fromstring(theme_part.blob)
+
+    def color(slot: str) -> str | None:
+        node = root.find(f".//{A_NS}clrScheme/{A_NS}{slot}")
+        if node is None or not len(node):
+            return None
+        value = node[0].get("val") if node[0].tag == f"{A_NS}srgbClr" else node[0].get("lastClr")
+        return f"#{value.upper()}" if value and HEX.match(value) else None
+
+    colors: dict[str, Any] = {}
+    for key, slot in (
+        ("text", "dk1"),
+        ("background", "lt1"),
+        ("primary", "dk2"),
+        ("accent", "accent1"),
+    ):
+        value = color(slot)
+        if value:
+            colors[key] = value
+    series = [c for c in (color(f"accent{k}") for k in range(1, 7)) if c]
+    if series:
+        colors["series"] = series
+    if "text" in colors and "background" in colors:
+        colors["muted"] = "#" + _mix(colors["text"][1:], colors["background"][1:], 0.35)
+    fonts: dict[str, str] = {}
+    for key, tag in (("heading", "majorFont"), ("body", "minorFont")):
+        latin = root.find(f".//{A_NS}fontScheme/{A_NS}{tag}/{A_NS}latin")
+        if (
+            latin is not None
+            and latin.get("typeface")
+            and not latin.get("typeface").startswith("+")
+        ):
+            fonts[key] = latin.get("typeface")
+    layouts = [layout.name for m in prs.slide_masters for layout in m.slide_layouts]
+    return TemplateScheme(layouts, colors, fonts)
+
+
+def _mix(a: str, b: str, amount: float) -> str:
+    """`amount` of the way from colour `a` to colour `b`."""
+    ca = [int(a[k : k + 2], 16) for k in (0, 2, 4)]
+    cb = [int(b[k : k + 2], 16) for k in (0, 2, 4)]
+    return "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(ca, cb, strict=True))
+
+
+# theme.toml key -> the scheme slots it sets in a client's template
+SCHEME_SLOTS = {
+    ("colors", "text"): ("dk1",),
+    ("colors", "background"): ("lt1",),
+    ("colors", "primary"): ("dk2",),
+    ("colors", "accent"): ("accent1",),
+    ("fonts", "heading"): ("major",),
+    ("fonts", "body"): ("minor",),
+}
+
+
+def _scheme_slots(style: dict[str, Any]) -> frozenset[str]:
+    return frozenset(
+        slot
+        for (table, key), slots in SCHEME_SLOTS.items()
+        if key in style.get(table, {})
+        for slot in slots
+    )
 
 
 def missing_layouts(names: list[str], layouts: Mapping[str, str]) -> str | None:
@@ -438,6 +650,11 @@ def _check(
             ):
                 report.error(
                     f'\'{name}\' must be a list of hex colours like ["#1F3A5F", "#E4572E"]', line
+                )
+        elif kind == "position":
+            if value not in LOGO_POSITIONS:
+                report.error(
+                    f"'{name}' must be one of {', '.join(LOGO_POSITIONS)}, not {value!r}", line
                 )
         elif kind == "size":
             if (

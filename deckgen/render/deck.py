@@ -55,6 +55,7 @@ from .plan import (
     Rect,
     TableFrame,
     TextFrame,
+    avoid,
 )
 
 CHART_TYPES = {
@@ -76,13 +77,14 @@ def render_deck(
     """Build the presentation for `doc` in `theme`. Pure: reads no file."""
     prs = Presentation(io.BytesIO(theme.template))
     pptx_xml.remove_all_slides(prs)
-    pptx_xml.apply_theme(prs, theme.colors, theme.fonts)
+    pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
     pptx_speed.make_linear(prs)
     layouts = _layouts(prs, theme)
+    logos = _place_logo(prs, theme, layouts)
     geometry = Geometry(
         prs.slide_width,
         prs.slide_height,
-        {kind: _boxes(layout) for kind, layout in layouts.items()},
+        {kind: _boxes(layout, logos.get(kind)) for kind, layout in layouts.items()},
     )
     planner = Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
     planned = planner.plan()
@@ -100,12 +102,16 @@ def render_deck(
 
 
 def _layouts(prs, theme: Theme) -> dict:
-    """The template's layout for each slide kind (checked when the theme loaded; checked
-    again here for themes built in code)."""
-    problem = missing_layouts([layout.name for layout in prs.slide_layouts], theme.layouts)
+    """The template's layout for each slide kind, by name, from any of its masters (checked
+    when the theme loaded; checked again here for themes built in code)."""
+    by_name: dict = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            by_name.setdefault(layout.name, layout)
+    problem = missing_layouts(list(by_name), theme.layouts)
     if problem:
         raise InputError(problem, theme.template_path)
-    return {kind: prs.slide_layouts.get_by_name(name) for kind, name in theme.layouts.items()}
+    return {kind: by_name[name] for kind, name in theme.layouts.items()}
 
 
 def _rect(shape) -> Rect:
@@ -125,9 +131,52 @@ def _title_and_bodies(layout):
     return title, bodies
 
 
-def _boxes(layout) -> LayoutBoxes:
+def _boxes(layout, logo: Rect | None = None) -> LayoutBoxes:
+    """The layout's title and body boxes, kept clear of the theme's logo when it has one."""
     title, bodies = _title_and_bodies(layout)
-    return LayoutBoxes(_rect(title) if title is not None else None, tuple(_rect(b) for b in bodies))
+    boxes = LayoutBoxes(
+        _rect(title) if title is not None else None, tuple(_rect(b) for b in bodies)
+    )
+    if logo is None:
+        return boxes
+    return LayoutBoxes(
+        avoid(boxes.title, logo, LOGO_GAP) if boxes.title is not None else None,
+        tuple(avoid(b, logo, LOGO_GAP) for b in boxes.bodies),
+    )
+
+
+LOGO_MARGIN = Emu(274320)  # 0.3 in from the slide's edges
+LOGO_GAP = Emu(91440)  # 0.1 in between the logo and any text
+
+
+def _place_logo(prs, theme: Theme, layouts: dict) -> dict[str, Rect]:
+    """Put the theme's logo on the layouts the deck uses (one picture per layout, shown on
+    every slide built on it, as corporate templates do) and return its box per slide kind.
+    The title slide's layout gets it twice as large."""
+    logo = theme.logo
+    if logo is None:
+        return {}
+    placed: dict[str, Rect] = {}
+    by_layout: dict[int, tuple[object, bool]] = {}
+    for kind, layout in layouts.items():
+        large = kind == "title"
+        if not (logo.title if large else logo.slides):
+            continue
+        seen = by_layout.get(id(layout))
+        # A layout shared by the title slide and other kinds gets the small logo.
+        by_layout[id(layout)] = (layout, large and (seen is None or seen[1]))
+    rects: dict[int, Rect] = {}
+    for key, (layout, large) in by_layout.items():
+        height = int(Pt(logo.height * (2 if large else 1)))
+        width = round(height * logo.asset.width / max(logo.asset.height, 1))
+        x = LOGO_MARGIN if logo.position.endswith("left") else prs.slide_width - LOGO_MARGIN - width
+        rect = Rect(int(x), int(LOGO_MARGIN), width, height)
+        pptx_xml.add_layout_picture(layout, logo.asset.data, rect, theme.name)
+        rects[key] = rect
+    for kind, layout in layouts.items():
+        if id(layout) in rects and (logo.title if kind == "title" else logo.slides):
+            placed[kind] = rects[id(layout)]
+    return placed
 
 
 class _Drawer:

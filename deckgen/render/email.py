@@ -31,6 +31,8 @@ from ..typography import is_french
 from .text import format_number
 
 CONTENT_WIDTH = 536  # 600 px minus the content padding
+LOGO_HEIGHT = 48  # px in the email header
+LOGO_MAX_WIDTH = 240
 SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 # What author-written HTML may keep in an email: text formatting, links, simple tables.
 ALLOWED_TAGS = {
@@ -156,6 +158,14 @@ def render_email(
     def chart_rows(chart: Chart) -> list[dict[str, Any]]:
         return _chart_rows(chart, doc.meta.lang, theme.colors.series)
 
+    logo = None
+    if theme.logo is not None and theme.logo.email:
+        asset = theme.logo.asset
+        height = LOGO_HEIGHT
+        width = round(asset.width * height / max(asset.height, 1))
+        if width > LOGO_MAX_WIDTH:
+            width, height = LOGO_MAX_WIDTH, round(asset.height * LOGO_MAX_WIDTH / asset.width)
+        logo = {"src": image_src(asset), "width": width, "height": height, "alt": sender.name or doc.meta.author or theme.name}
     slides = [
         {"kind": s.kind, "title": s.title, "blocks": list(for_output(s.blocks, "newsletter"))}
         for s in doc.slides
@@ -165,6 +175,7 @@ def render_email(
         meta=doc.meta,
         slides=slides,
         brand=doc.meta.title,
+        logo=logo,
         colors=colors,
         fonts=_fonts(theme),
         sender=sender,

@@ -82,6 +82,29 @@ class LayoutBoxes:
     bodies: tuple[Rect, ...]
 
 
+def avoid(box: Rect, obstacle: Rect, gap: int) -> Rect:
+    """`box` made smaller so it keeps `gap` away from `obstacle` (a logo), losing as little
+    area as it can: narrowed from one side, or shortened from the top or the bottom."""
+    if (
+        box.x >= obstacle.x + obstacle.w + gap
+        or obstacle.x >= box.x + box.w + gap
+        or box.y >= obstacle.y + obstacle.h + gap
+        or obstacle.y >= box.y + box.h + gap
+    ):
+        return box
+    right, bottom = box.x + box.w, box.y + box.h
+    candidates = [
+        Rect(box.x, box.y, obstacle.x - gap - box.x, box.h),  # keep the left part
+        Rect(obstacle.x + obstacle.w + gap, box.y, right - obstacle.x - obstacle.w - gap, box.h),
+        Rect(box.x, box.y, box.w, obstacle.y - gap - box.y),  # keep the top part
+        Rect(box.x, obstacle.y + obstacle.h + gap, box.w, bottom - obstacle.y - obstacle.h - gap),
+    ]
+    usable = [c for c in candidates if c.w > 0 and c.h > 0]
+    if not usable:
+        return box
+    return max(usable, key=lambda c: c.w * c.h)
+
+
 @dataclass(frozen=True, slots=True)
 class Geometry:
     width: int
@@ -240,7 +263,7 @@ class Planner:
         frames: list[Frame] = []
         if lines and boxes.bodies:
             paras = [
-                Para((Run(t),), "subtitle", align="center", space_before=0.3 if k else 0.0)
+                Para((Run(t),), "subtitle", align="inherit", space_before=0.3 if k else 0.0)
                 for k, t in enumerate(lines)
             ]
             step = self.best_step(

@@ -68,13 +68,10 @@ def remove_all_slides(prs) -> None:
         id_list.remove(sld_id)
 
 
-def apply_theme(prs, colors, fonts) -> None:
-    """Write the theme's colours and fonts into the template's theme part (native theme
-    colours: a user who changes them in PowerPoint changes the whole deck)."""
-    master_part = prs.slide_master.part
-    theme_part = next(r.target_part for r in master_part.rels.values() if r.reltype == THEME_RT)
-    root = etree.fromstring(theme_part.blob)
-    scheme = root.find(".//a:clrScheme", NS)
+def apply_theme(prs, colors, fonts, slots: frozenset[str] | None = None) -> None:
+    """Write the theme's colours and fonts into the template's theme parts (native theme
+    colours: a user who changes them in PowerPoint changes the whole deck). `slots` limits
+    the writing to those slots (a client's corporate template keeps the others)."""
     wanted = {
         "dk1": colors.text,
         "lt1": colors.background,
@@ -87,19 +84,55 @@ def apply_theme(prs, colors, fonts) -> None:
     accents = [colors.accent, *series]
     for k in range(1, 7):
         wanted[f"accent{k}"] = accents[k - 1]
-    for name, value in wanted.items():
-        slot = scheme.find(f"a:{name}", NS)
-        if slot is None:
+    faces = {"major": fonts.heading, "minor": fonts.body}
+    if slots is not None:
+        wanted = {k: v for k, v in wanted.items() if k in slots}
+        faces = {k: v for k, v in faces.items() if k in slots}
+    if not wanted and not faces:
+        return
+    done = set()
+    for master in prs.slide_masters:
+        theme_part = next(r.target_part for r in master.part.rels.values() if r.reltype == THEME_RT)
+        if id(theme_part) in done:
             continue
-        for child in list(slot):
-            slot.remove(child)
-        etree.SubElement(slot, qn("a:srgbClr"), val=value)
-    font_scheme = root.find(".//a:fontScheme", NS)
-    for tag, family in (("a:majorFont", fonts.heading), ("a:minorFont", fonts.body)):
-        latin = font_scheme.find(f"{tag}/a:latin", NS)
-        if latin is not None:
-            latin.set("typeface", family)
-    theme_part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        done.add(id(theme_part))
+        root = etree.fromstring(theme_part.blob)
+        scheme = root.find(".//a:clrScheme", NS)
+        for name, value in wanted.items():
+            slot = scheme.find(f"a:{name}", NS)
+            if slot is None:
+                continue
+            for child in list(slot):
+                slot.remove(child)
+            etree.SubElement(slot, qn("a:srgbClr"), val=value)
+        font_scheme = root.find(".//a:fontScheme", NS)
+        for which, family in faces.items():
+            latin = font_scheme.find(f"a:{which}Font/a:latin", NS)
+            if latin is not None:
+                latin.set("typeface", family)
+        theme_part._blob = etree.tostring(
+            root, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
+
+
+def add_layout_picture(layout, data: bytes, rect, name: str) -> None:
+    """A picture (the logo) on a slide layout: it shows on every slide built on the layout
+    and stays out of the way of editing, as in corporate templates."""
+    import io
+
+    _, rid = layout.part.get_or_add_image_part(io.BytesIO(data))
+    tree = layout.shapes._spTree
+    ids = [int(v) for v in tree.xpath("//p:cNvPr/@id") if str(v).isdigit()]
+    shape_id = max(ids, default=1) + 1
+    pic = (
+        f"<p:pic {XMLNS}><p:nvPicPr>"
+        f'<p:cNvPr id="{shape_id}" name="Logo" descr="{attr(name)} logo"/>'
+        '<p:cNvPicPr><a:picLocks noChangeAspect="1"/></p:cNvPicPr><p:nvPr userDrawn="1"/>'
+        f'</p:nvPicPr><p:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch>'
+        f"</p:blipFill><p:spPr>{_xfrm(rect)}"
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic>'
+    )
+    tree.append(parse_xml(pic))
 
 
 def set_chart_language(chart, lang: str) -> None:
@@ -236,9 +269,11 @@ def paragraph(
             )
         else:
             mark = f'{color}<a:buFont typeface="{attr(bullet_font)}"/><a:buChar char="{attr(bullet or "•")}"/>'
+    # "inherit": the placeholder's own alignment, as the template's designer set it.
+    algn = "" if align == "inherit" else f' algn="{ALIGN.get(align, "l")}"'
     return (
-        f'<a:p><a:pPr marL="{emu(margin_left)}" indent="{-emu(hanging)}" '
-        f'algn="{ALIGN.get(align, "l")}"><a:spcBef><a:spcPts val="{int(round(space_before * 100))}"/>'
+        f'<a:p><a:pPr marL="{emu(margin_left)}" indent="{-emu(hanging)}"'
+        f'{algn}><a:spcBef><a:spcPts val="{int(round(space_before * 100))}"/>'
         f"</a:spcBef>{mark}</a:pPr>{runs}"
         f'<a:endParaRPr lang="{lang}" sz="{int(round(size * 100))}"/></a:p>'
     )
