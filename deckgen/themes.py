@@ -158,6 +158,22 @@ def builtin_themes_dir() -> Path:
     return Path(_themes.__path__[0])
 
 
+# The themes deckgen ships. The repository's themes/ folder also holds the sample clients
+# (agence-boreal, atelier-durand): they are this project's themes, not deckgen's.
+BUILTIN_THEMES = ("default",)
+
+
+def theme_folders(project_root: Path | None) -> list[Path]:
+    """Every theme folder, the project's first, then deckgen's own."""
+    found: list[Path] = []
+    for folder in theme_dirs(project_root):
+        builtin = not (project_root is not None and folder == project_root / "themes")
+        for toml in sorted(folder.glob("*/theme.toml")):
+            if not builtin or toml.parent.name in BUILTIN_THEMES:
+                found.append(toml.parent)
+    return found
+
+
 def theme_dirs(project_root: Path | None) -> list[Path]:
     dirs = []
     if project_root is not None and (project_root / "themes").is_dir():
@@ -176,11 +192,11 @@ class ThemeNotFound(InputError):
 
 
 def find_theme(name: str, project_root: Path | None) -> Path:
-    dirs = theme_dirs(project_root)
-    for folder in dirs:
-        if (folder / name / "theme.toml").is_file():
-            return folder / name
-    known = sorted({p.parent.name for d in dirs for p in d.glob("*/theme.toml")})
+    folders = theme_folders(project_root)
+    for folder in folders:
+        if folder.name == name:
+            return folder
+    known = sorted({f.name for f in folders})
     raise ThemeNotFound(
         f"theme '{name}' not found{did_you_mean(name, known)}; available: {', '.join(known) or 'none'}"
     )
@@ -564,7 +580,7 @@ def theme_names(project_root: Path | None) -> list[tuple[str, tuple[str, ...], P
     """Every theme found (name, parents, folder), for ``deckgen themes``."""
     found = []
     names = sorted(
-        {p.parent.name for d in theme_dirs(project_root) for p in d.glob("*/theme.toml")}
+        {f.name for f in theme_folders(project_root)}
     )
     for name in names:
         try:
