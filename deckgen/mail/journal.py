@@ -1,0 +1,265 @@
+"""The delivery journal: one SQLite row per (campaign, recipient), the truth about who got what.
+
+States and their meaning::
+
+    queued    not tried yet
+    sending   the server accepted the recipient and the message data is about to go out:
+              if the process dies now, nobody knows whether the server took the message
+              ("unknown": reported, never resent unless the user asks, --retry-unknown)
+    sent      the server answered 250 to the message data (its reply is kept)
+    deferred  a temporary failure (4xx, lost connection): retried, with its attempts count
+    failed    a permanent failure (5xx): never retried
+
+Every transition is its own committed transaction, made right after the event it records
+(the "sent" commit right after the server's 250): the journal never claims more than what
+happened, and what it does not know is visible as "sending". That is at-most-once delivery:
+a recipient is never sent twice by deckgen on its own, at the price of asking the user about
+the rare message whose fate is unknown.
+
+Durability: WAL mode with ``synchronous=NORMAL`` by default. A committed transaction then
+survives the death of the process (SIGKILL, a crash, Ctrl-C): it is in the WAL, in the OS's
+page cache, as soon as the commit returns. What NORMAL gives up is the last commits before a
+power cut or a kernel crash; ``durable=True`` (``--durable``) makes each commit wait for the
+disk (``synchronous=FULL``, one fsync per transition) for machines where that matters.
+
+A lock file beside the database (``flock``, released by the kernel even on SIGKILL) keeps
+two ``deckgen send`` processes from working on one journal at once: two senders would each
+send what the other has not marked yet.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+STATES = ("queued", "sending", "sent", "deferred", "failed")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS campaign (
+    id TEXT PRIMARY KEY,
+    content TEXT NOT NULL,
+    theme TEXT NOT NULL,
+    list TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivery (
+    campaign TEXT NOT NULL,
+    recipient TEXT NOT NULL,          -- lowercased address: the identity
+    address TEXT NOT NULL,            -- as sent (RCPT TO)
+    raw TEXT NOT NULL,                -- as written in the list (saves re-checking it)
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'sending', 'sent', 'deferred', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reply TEXT NOT NULL DEFAULT '',   -- the server's last reply
+    message_id TEXT NOT NULL DEFAULT '',
+    updated REAL NOT NULL,
+    PRIMARY KEY (campaign, recipient)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS delivery_sent ON delivery (state, updated);
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    recipient: str
+    address: str
+    state: str
+    attempts: int
+    reply: str
+    message_id: str
+
+
+class JournalBusy(InputError):
+    """Another deckgen send holds the journal."""
+
+
+class Journal:
+    """The delivery journal of a project (``build/.deckgen/send.sqlite`` by default)."""
+
+    def __init__(self, path: Path, durable: bool = False, lock: bool = True):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fd: int | None = None
+        if lock:
+            self._lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+                raise JournalBusy(
+                    "another 'deckgen send' is using this journal; wait for it to finish "
+                    "(two senders would send the same messages twice)",
+                    path,
+                ) from None
+        # Autocommit: each statement below is its own transaction, committed on return.
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -------------------------------------------------------------- campaigns
+
+    def add_campaign(self, campaign: str, content: str, theme: str, list_path: str) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO campaign VALUES (?, ?, ?, ?, ?)",
+            (campaign, content, theme, list_path, time.time()),
+        )
+
+    def campaigns(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM campaign ORDER BY created")]
+
+    def has_campaign(self, campaign: str) -> bool:
+        return (
+            self._db.execute("SELECT 1 FROM campaign WHERE id = ?", (campaign,)).fetchone()
+            is not None
+        )
+
+    # -------------------------------------------------------------- queue
+
+    def enqueue(self, campaign: str, recipients: Iterable[tuple[str, str, str]]) -> int:
+        """Queue (key, address, raw) rows not already in the campaign, in one transaction.
+        Returns how many were new."""
+        now = time.time()
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO delivery (campaign, recipient, address, raw, updated) "
+                "VALUES (?, ?, ?, ?, ?)",
+                ((campaign, key, address, raw, now) for key, address, raw in recipients),
+            )
+            return self._db.total_changes - before
+
+    def known_addresses(self, campaign: str) -> dict[str, str]:
+        """List spelling -> normalized address of every row already checked and queued."""
+        return dict(
+            self._db.execute("SELECT raw, address FROM delivery WHERE campaign = ?", (campaign,))
+        )
+
+    def rows(self, campaign: str, states: Iterable[str] = STATES) -> list[Row]:
+        wanted = tuple(states)
+        marks = ",".join("?" * len(wanted))
+        return [
+            Row(*r)
+            for r in self._db.execute(
+                "SELECT recipient, address, state, attempts, reply, message_id FROM delivery "
+                f"WHERE campaign = ? AND state IN ({marks}) ORDER BY recipient",
+                (campaign, *wanted),
+            )
+        ]
+
+    def states(self, campaign: str) -> dict[str, tuple[str, int]]:
+        """recipient -> (state, attempts)."""
+        return {
+            key: (state, attempts)
+            for key, state, attempts in self._db.execute(
+                "SELECT recipient, state, attempts FROM delivery WHERE campaign = ?", (campaign,)
+            )
+        }
+
+    def requeue_unknown(self, campaign: str) -> int:
+        """--retry-unknown: put 'sending' rows back in the queue (they may arrive twice)."""
+        cursor = self._db.execute(
+            "UPDATE delivery SET state = 'queued', updated = ? "
+            "WHERE campaign = ? AND state = 'sending'",
+            (time.time(), campaign),
+        )
+        return cursor.rowcount
+
+    # -------------------------------------------------------------- transitions (one commit each)
+
+    def mark_sending(self, campaign: str, recipient: str, message_id: str) -> None:
+        self._set(campaign, recipient, "sending", None, message_id=message_id)
+
+    def mark_sent(self, campaign: str, recipient: str, reply: str) -> None:
+        self._set(campaign, recipient, "sent", reply)
+
+    def mark_deferred(self, campaign: str, recipient: str, reply: str) -> int:
+        """Returns the attempts so far."""
+        self._db.execute(
+            "UPDATE delivery SET state = 'deferred', reply = ?, attempts = attempts + 1, "
+            "updated = ? WHERE campaign = ? AND recipient = ?",
+            (reply, time.time(), campaign, recipient),
+        )
+        row = self._db.execute(
+            "SELECT attempts FROM delivery WHERE campaign = ? AND recipient = ?",
+            (campaign, recipient),
+        ).fetchone()
+        return row[0] if row else 0
+
+    def mark_failed(self, campaign: str, recipient: str, reply: str) -> None:
+        self._set(campaign, recipient, "failed", reply, attempts_plus=1)
+
+    def _set(
+        self,
+        campaign: str,
+        recipient: str,
+        state: str,
+        reply: str | None,
+        message_id: str | None = None,
+        attempts_plus: int = 0,
+    ) -> None:
+        self._db.execute(
+            "UPDATE delivery SET state = ?, reply = COALESCE(?, reply), "
+            "message_id = COALESCE(?, message_id), attempts = attempts + ?, updated = ? "
+            "WHERE campaign = ? AND recipient = ?",
+            (state, reply, message_id, attempts_plus, time.time(), campaign, recipient),
+        )
+
+    # -------------------------------------------------------------- reports
+
+    def summary(self, campaign: str) -> Counter[str]:
+        counts: Counter[str] = Counter({state: 0 for state in STATES})
+        counts.update(
+            dict(
+                self._db.execute(
+                    "SELECT state, COUNT(*) FROM delivery WHERE campaign = ? GROUP BY state",
+                    (campaign,),
+                ).fetchall()
+            )
+        )
+        return counts
+
+    def sent_since(self, since: float) -> list[float]:
+        """When each message of every campaign sent after `since` was sent (hourly cap:
+        a relay's limit counts every message of the account, whatever the campaign)."""
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT updated FROM delivery WHERE state = 'sent' AND updated > ? "
+                "ORDER BY updated",
+                (since,),
+            )
+        ]
+
+    def _transaction(self):
+        db = self._db
+
+        class _Tx:
+            def __enter__(self):
+                db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, kind, value, tb):
+                db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+        return _Tx()
