@@ -94,7 +94,120 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="PARENT",
         help="the theme it extends (default: default)",
     )
+    _add_send_commands(commands)
     return parser
+
+
+def _add_send_commands(commands) -> None:
+    """deckgen send and deckgen unsubscribe (see deckgen/send.py)."""
+    s = commands.add_parser(
+        "send",
+        help="email the newsletter to a list: personalized, throttled, resumable, never twice",
+    )
+    s.add_argument("content", nargs="?", type=Path, metavar="CONTENT", help="the Markdown file")
+    s.add_argument(
+        "--to-list",
+        type=Path,
+        metavar="FILE",
+        help="subscribers CSV (email,first_name,last_name,...)",
+    )
+    s.add_argument("--theme", metavar="NAME", help="default: the file's front matter theme")
+    s.add_argument(
+        "--smtp", metavar="HOST:PORT", help="the relay (default: smtp in [tool.deckgen])"
+    )
+    s.add_argument(
+        "--security",
+        choices=("starttls", "tls", "none"),
+        help="default starttls; none only for a loopback server",
+    )
+    s.add_argument(
+        "--user", metavar="NAME", help="SMTP login (password: env DECKGEN_SMTP_PASSWORD)"
+    )
+    s.add_argument(
+        "--rate", type=_positive(float), metavar="N", help="at most N messages per second"
+    )
+    s.add_argument(
+        "--per-hour",
+        type=_positive(int),
+        metavar="N",
+        help="at most N messages in any hour (all campaigns)",
+    )
+    s.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="delivery journal (default: build/.deckgen/send.sqlite)",
+    )
+    s.add_argument(
+        "--campaign", metavar="NAME", help="campaign id (default: CONTENT.THEME.LIST stems)"
+    )
+    s.add_argument(
+        "--resume", action="store_true", help="continue a campaign (fails if it never started)"
+    )
+    s.add_argument(
+        "--retry-unknown",
+        action="store_true",
+        help="send again to recipients whose delivery is unknown after a crash (they may get it twice)",
+    )
+    s.add_argument(
+        "--dry-run",
+        type=Path,
+        metavar="DIR",
+        help="write each message as DIR/<address>.eml; send nothing",
+    )
+    s.add_argument(
+        "--test-to",
+        metavar="ADDRESS",
+        help="send one [TEST] copy to ADDRESS; the journal is untouched",
+    )
+    s.add_argument(
+        "--status", metavar="CAMPAIGN", help="print a campaign's summary from the journal"
+    )
+    s.add_argument(
+        "--retry-base",
+        type=_positive(float),
+        default=5.0,
+        metavar="SECONDS",
+        help="first retry delay after a 4xx or a lost connection, doubled each time (default 5)",
+    )
+    s.add_argument(
+        "--max-attempts",
+        type=_positive(int),
+        default=5,
+        metavar="N",
+        help="tries per recipient in one run, and reconnections in a row (default 5)",
+    )
+    s.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=60.0,
+        metavar="SECONDS",
+        help="SMTP socket timeout (default 60)",
+    )
+    s.add_argument(
+        "--durable",
+        action="store_true",
+        help="fsync the journal at every step (survives a power cut; slower)",
+    )
+    s.add_argument("--debug", action="store_true", help="show tracebacks")
+    u = commands.add_parser("unsubscribe", help="add addresses to the suppression list")
+    u.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    u.add_argument(
+        "--bounced", action="store_true", help="record them as bounced, not unsubscribed"
+    )
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"'{text}' must be more than 0")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +225,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.theme_command != "new":
                 raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
             return cmd_theme_new(args.name, args.parent)
+        if args.command in ("send", "unsubscribe"):
+            from . import send  # SQLite, smtplib, email-validator: only when sending
+
+            root = find_project_root(Path.cwd() / "pyproject.toml")
+            if args.command == "send":
+                return send.run_send(args, root)
+            reason = "bounced" if args.bounced else "unsubscribed"
+            return send.run_unsubscribe(args.addresses, reason, root)
         return cmd_build(args)
     except DeckgenError as exc:
         print(exc, file=sys.stderr)

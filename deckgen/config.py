@@ -28,6 +28,11 @@ class Settings:
     unsubscribe_mailto: str = ""  # mailto:...
     message_id_domain: str = ""
     sample_recipient: str = "lecteur@example.com"  # the To: of the sample .eml
+    # deckgen send (the password is never a setting: DECKGEN_SMTP_PASSWORD only)
+    smtp: str = ""  # HOST:PORT of the relay
+    smtp_user: str = ""
+    smtp_security: str = ""  # starttls (default), tls or none (loopback only)
+    suppression_list: str = ""  # default: suppressions.csv at the project root
 
 
 def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
@@ -85,6 +90,13 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
             and not value.startswith(("https://", "http://"))
         ):
             report.error(f"[tool.deckgen] {key} must start with https://", line_of(key))
+            continue
+        if key == "smtp_security" and value not in ("", "starttls", "tls", "none"):
+            report.error(
+                f"[tool.deckgen] smtp_security '{value}'{did_you_mean(value, ['starttls', 'tls', 'none'])}: "
+                "use starttls, tls or none",
+                line_of(key),
+            )
             continue
         if key == "unsubscribe_mailto" and value and not value.startswith("mailto:"):
             report.error("[tool.deckgen] unsubscribe_mailto must start with mailto:", line_of(key))
