@@ -89,6 +89,8 @@ def render_deck(
     planner = Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
     planned = planner.plan()
     drawer = _Drawer(prs, doc, theme, layouts)
+    # Titles kept clear of the logo need their box written (the layout's is under it).
+    drawer.title_boxes = {kind: geometry.layouts[kind].title for kind in logos}
     for number, slide_plan in enumerate(planned, start=1):
         drawer.draw(slide_plan, number)
         if progress is not None:
@@ -208,6 +210,7 @@ class _Drawer:
             for kind, layout in layouts.items()
         }
         self.notes = pptx_xml.NotesWriter(prs, self.lang)
+        self.title_boxes: dict[str, Rect | None] = {}
 
     def draw(self, plan: PlannedSlide, number: int) -> None:
         kind = plan.kind if plan.kind in self.layouts else "content"
@@ -227,7 +230,8 @@ class _Drawer:
                 [pptx_xml.paragraph(runs, self.lang, plan.title_size, align=title_align)],
                 (INSET_X, INSET_Y),
             )
-            shapes.append(pptx_xml.placeholder(title_nv, shape_id, body, plan.title_rect))
+            rect = plan.title_rect or self.title_boxes.get(kind)
+            shapes.append(pptx_xml.placeholder(title_nv, shape_id, body, rect))
             shape_id += 1
         free_bodies = list(bodies)
         for frame in plan.frames:
