@@ -24,7 +24,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -97,59 +96,15 @@ def require_tool(name: str) -> str:
 
 
 def pptx_to_pdf(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
-    """Convert ``pptx`` to PDF with LibreOffice and return the PDF's path.
+    """Convert ``pptx`` to PDF with LibreOffice (deckgen's own driver, a fresh profile per
+    run) and return the PDF's path; a failure fails the test with LibreOffice's words."""
+    from deckgen import clients
 
-    Every run uses a fresh, throw-away user profile (HOME and
-    ``-env:UserInstallation``), so concurrent conversions do not collide and
-    a running desktop LibreOffice is never reused.
-    """
-    soffice = require_tool("soffice")
-    pptx = Path(pptx).resolve()
-    outdir = Path(outdir).resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
-    pdf = outdir / (pptx.stem + ".pdf")
-    if pdf.exists():
-        pdf.unlink()  # never mistake a stale PDF for a fresh one
-
-    with tempfile.TemporaryDirectory(prefix="deckgen-lo-") as home:
-        env = dict(os.environ, HOME=home, TMPDIR=home)
-        cmd = [
-            soffice,
-            f"-env:UserInstallation={Path(home, 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(outdir),
-            str(pptx),
-        ]
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            cwd=home,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # so a timeout can kill soffice.bin too
-        )
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            stdout, stderr = proc.communicate()
-            raise AssertionError(
-                f"LibreOffice did not convert {pptx.name} within {timeout:g} s\n"
-                f"command: {cmd}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-            ) from None
-
-    if proc.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
-        raise AssertionError(
-            f"LibreOffice failed to convert {pptx} to {pdf} (exit code {proc.returncode})\n"
-            f"command: {cmd}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        )
-    return pdf
+    require_tool("soffice")
+    try:
+        return clients.pptx_to_pdf(Path(pptx), Path(outdir), timeout)
+    except clients.ClientError as exc:
+        raise AssertionError(f"LibreOffice could not convert {pptx}: {exc}") from None
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -498,17 +453,7 @@ def _fmt(w: Word) -> str:
 # --- Chromium ------------------------------------------------------------------------------
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-_CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
+from deckgen.clients import CHROMIUM_FLAGS as _CHROMIUM_FLAGS  # noqa: E402
 
 
 def _chromium(args: list[str], profile: Path, timeout: float = 90) -> str:
