@@ -334,7 +334,7 @@ def test_clean_slide_of_overflowing_deck_is_not_reported(overflowing):
 @pytest.mark.realclient
 def test_pptx_to_pdf_reports_failure(tmp_path):
     require_tool("soffice")
-    with pytest.raises(AssertionError, match="LibreOffice failed to convert"):
+    with pytest.raises(AssertionError, match="LibreOffice could not convert"):
         pptx_to_pdf(tmp_path / "does-not-exist.pptx", tmp_path / "out")
 
 
