@@ -376,14 +376,13 @@ def deliver(
     sender = campaign.settings.sender_address
     try:
         while not stop.requested:
-            if pending:
+            if retries and retries[0][0] <= time.monotonic():
+                subscriber = heapq.heappop(retries)[2]  # its backoff is over
+            elif pending:
                 subscriber = pending.pop()
             elif retries:
-                wait = retries[0][0] - time.monotonic()
-                if wait > 0:
-                    stop.sleep(wait)
-                    continue
-                subscriber = heapq.heappop(retries)[2]
+                stop.sleep(retries[0][0] - time.monotonic())
+                continue
             else:
                 break
             wait = throttle.wait()

@@ -1,0 +1,119 @@
+"""A real SMTP server for the tests: aiosmtpd on 127.0.0.1 at a free port, in a thread,
+with a handler that stores every message and can inject the faults a relay produces.
+
+Faults (all off by default; set them on `Mailbox` before or during a run):
+
+* ``defer``: address -> how many times DATA answers ``451`` before accepting;
+* ``refuse``: addresses refused at RCPT with ``550``;
+* ``close_after``: after that many messages on one connection, answer ``421`` to the next
+  MAIL and close the connection;
+* ``drop_in_data``: addresses whose first DATA closes the connection without a reply and
+  without keeping the message (the sender cannot know whether it was taken);
+* ``stop_after``: once that many messages are stored, the next MAIL gets ``421`` and the
+  whole server stops (``on_stop``): nothing listens on the port any more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    messages: list[tuple[str, bytes]] = field(default_factory=list)  # (recipient, data)
+    defer: dict[str, int] = field(default_factory=dict)
+    refuse: set[str] = field(default_factory=set)
+    close_after: int | None = None
+    drop_in_data: set[str] = field(default_factory=set)
+    stop_after: int | None = None
+    on_stop: object = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self) -> Counter[str]:
+        with self.lock:
+            return Counter(r for r, _ in self.messages)
+
+    def parsed(self) -> dict[str, email.message.EmailMessage]:
+        with self.lock:
+            return {
+                r: email.message_from_bytes(d, policy=email.policy.default)
+                for r, d in self.messages
+            }
+
+    # ---------------------------------------------------------------- aiosmtpd hooks
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if self.stop_after is not None and len(self.messages) >= self.stop_after:
+            # Between two messages, so that the last one's 250 did reach the sender.
+            self.stop_after = None
+            threading.Thread(target=self.on_stop).start()
+            return "421 4.3.2 shutting down"
+        sent = getattr(session, "deckgen_sent", 0)
+        if self.close_after is not None and sent >= self.close_after:
+            await server.push("421 4.7.0 too many messages on this connection, closing")
+            server.transport.close()
+            return "421 4.7.0 closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        rcpt = envelope.rcpt_tos[0].lower()
+        with self.lock:
+            if rcpt in self.drop_in_data:
+                self.drop_in_data.discard(rcpt)
+                server.transport.close()
+                return "250 never seen"
+            if self.defer.get(rcpt, 0) > 0:
+                self.defer[rcpt] -= 1
+                return "451 4.7.1 greylisted, try again later"
+            self.messages.append((rcpt, envelope.original_content))
+            stored = len(self.messages)
+        session.deckgen_sent = getattr(session, "deckgen_sent", 0) + 1
+        return f"250 2.0.0 OK queued as {stored}"
+
+
+@contextlib.contextmanager
+def smtp_server(
+    mailbox: Mailbox | None = None, port: int | None = None
+) -> Iterator[tuple[Mailbox, int]]:
+    """A running server (mailbox, port); stopped when the block ends."""
+    mailbox = mailbox or Mailbox()
+    port = port or free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    lock = threading.Lock()
+    running = [True]
+
+    def stop() -> None:
+        with lock:
+            if running[0]:
+                running[0] = False
+                controller.stop()
+
+    mailbox.on_stop = stop
+    try:
+        yield mailbox, port
+    finally:
+        stop()
