@@ -313,3 +313,50 @@ def test_a_template_saved_by_libreoffice_impress_works(tmp_path):
     assert [m.name for m in prs.slide_masters] == [m.name for m in saved.slide_masters]
     assert prs.slides[0].slide_layout.name == title
     assert_deck_renders_cleanly(deck, tmp_path / "pdf")
+
+
+def _caps_template(tmp_path: Path) -> Path:
+    """The default template with its titles in capitals, as many corporate templates have."""
+    prs = Presentation(str(ROOT / "themes" / "default" / "template.pptx"))
+    style = prs.slide_master.element.find(
+        ".//{http://schemas.openxmlformats.org/presentationml/2006/main}titleStyle"
+    )
+    style.find(f".//{A}defRPr").set("cap", "all")
+    folder = tmp_path / "themes" / "capitales"
+    folder.mkdir(parents=True)
+    prs.save(str(folder / "template.pptx"))
+    # Same fonts as the default theme (the template's own scheme says Calibri).
+    (folder / "theme.toml").write_text(
+        'name = "capitales"\n[fonts]\nheading = "Arial"\nbody = "Arial"\n', encoding="utf-8"
+    )
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "x.md").write_text(
+        "---\ntitle: T\n---\n\n## Comment les dirigeants de PME B2B perçoivent vraiment les "
+        "médias sociaux aujourd’hui en France et ailleurs en\n\nTexte.\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_titles_in_capitals_are_measured_in_capitals(tmp_path):
+    _caps_template(tmp_path)
+    sizes = {}
+    for theme in ("default", "capitales"):
+        result = build([tmp_path / "x.md"], [theme], tmp_path / "out", ["deck"], tmp_path)
+        assert not result.errors
+        prs = Presentation(str(tmp_path / "out" / theme / "x.pptx"))
+        title = prs.slides[1].shapes.title
+        sizes[theme] = title.text_frame.paragraphs[0].runs[0].font.size.pt
+    assert sizes["capitales"] < sizes["default"]
+
+
+@pytest.mark.realclient
+def test_titles_in_capitals_do_not_overflow_in_libreoffice(tmp_path):
+    from realclients import assert_deck_renders_cleanly, require_tool
+
+    require_tool("soffice")
+    require_tool("pdftotext")
+    _caps_template(tmp_path)
+    result = build([tmp_path / "x.md"], ["capitales"], tmp_path / "out", ["deck"], tmp_path)
+    assert not result.errors
+    assert_deck_renders_cleanly(tmp_path / "out" / "capitales" / "x.pptx", tmp_path / "pdf")

@@ -85,6 +85,7 @@ def render_deck(
         prs.slide_width,
         prs.slide_height,
         {kind: _boxes(layout, logos.get(kind)) for kind, layout in layouts.items()},
+        _title_caps(layouts.values()),
     )
     planner = Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
     planned = planner.plan()
@@ -114,6 +115,23 @@ def _layouts(prs, theme: Theme) -> dict:
     if problem:
         raise InputError(problem, theme.template_path)
     return {kind: by_name[name] for kind, name in theme.layouts.items()}
+
+
+def _title_caps(layouts) -> bool:
+    """Whether the template sets its titles in capitals (cap="all" in a master's title
+    style or a layout's title placeholder)."""
+    from pptx.oxml.ns import qn
+
+    for layout in layouts:
+        master = layout.slide_master.element.find(qn("p:txStyles"))
+        style = master.find(qn("p:titleStyle")) if master is not None else None
+        nodes = list(style.iter(qn("a:defRPr"))) if style is not None else []
+        title, _ = _title_and_bodies(layout)
+        if title is not None:
+            nodes += list(title.element.iter(qn("a:defRPr")))
+        if any(node.get("cap") == "all" for node in nodes):
+            return True
+    return False
 
 
 def _rect(shape) -> Rect:

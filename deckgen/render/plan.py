@@ -110,6 +110,9 @@ class Geometry:
     width: int
     height: int
     layouts: Mapping[str, LayoutBoxes]  # slide kind -> boxes of the layout the theme maps it to
+    # The template shows titles in capitals (cap="all"): measure them as shown, or they
+    # come out wider than measured.
+    title_caps: bool = False
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -588,6 +591,8 @@ class Planner:
         return floor
 
     def title_height(self, para: Para, width: float, size: float) -> float:
+        if self.geo.title_caps:
+            para = replace(para, runs=tuple(replace(r, text=r.text.upper()) for r in para.runs))
         lines = self.m.count_lines(self.pieces(para), size, width - 2 * INSET_X)
         return lines * size * self.m.line_height(self.heading_font) + 2 * INSET_Y
 
