@@ -82,6 +82,25 @@ def make_parser() -> argparse.ArgumentParser:
     )
     pv.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
     pv.add_argument("--debug", action="store_true", help="show tracebacks")
+    ck = commands.add_parser(
+        "check", help="check decks, newsletters, themes and typography before presenting or sending"
+    )
+    ck.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Markdown files or folders")
+    ck.add_argument(
+        "--theme",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="theme to check with, repeatable; 'all' for every theme (default: the file's theme)",
+    )
+    ck.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    ck.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default) or json for CI (stable, versioned)",
+    )
+    ck.add_argument("--debug", action="store_true", help="show tracebacks")
     commands.add_parser("themes", help="list the themes and what they extend")
     t = commands.add_parser("theme", help="work with themes")
     theme_commands = t.add_subparsers(dest="theme_command", metavar="ACTION", parser_class=_Parser)
@@ -221,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_themes()
         if args.command == "preview":
             return cmd_preview(args)
+        if args.command == "check":
+            return cmd_check(args)
         if args.command == "theme":
             if args.theme_command != "new":
                 raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
@@ -237,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     except DeckgenError as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `deckgen check --format json | head`: the reader left
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(
             "deckgen: interrupted; outputs already written are complete, none is partial",
@@ -281,6 +305,20 @@ def _report(result) -> int:
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     return 1 if result.errors else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from .check import format_text, run_check
+
+    root = _check_paths_and_themes("check", args.paths, args.theme)
+    report = run_check(args.paths, args.theme, root)
+    if args.format == "json":
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_text(report))
+    return report.exit_code(args.strict)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

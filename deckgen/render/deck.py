@@ -75,18 +75,7 @@ def render_deck(
     progress: Callable[[int, int], None] | None = None,
 ) -> PresentationType:
     """Build the presentation for `doc` in `theme`. Pure: reads no file."""
-    prs = Presentation(io.BytesIO(theme.template))
-    pptx_xml.remove_all_slides(prs)
-    pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
-    pptx_speed.make_linear(prs)
-    layouts = _layouts(prs, theme)
-    logos = _place_logo(prs, theme, layouts)
-    geometry = Geometry(
-        prs.slide_width,
-        prs.slide_height,
-        {kind: _boxes(layout, logos.get(kind)) for kind, layout in layouts.items()},
-        _title_caps(layouts.values()),
-    )
+    prs, layouts, logos, geometry = _prepare(theme)
     planner = Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
     planned = planner.plan()
     drawer = _Drawer(prs, doc, theme, layouts)
@@ -102,6 +91,30 @@ def render_deck(
     props.author = doc.meta.author
     props.language = doc.meta.lang
     return prs
+
+
+def _prepare(theme: Theme):
+    """The template opened and themed, its layouts, logo boxes and geometry."""
+    prs = Presentation(io.BytesIO(theme.template))
+    pptx_xml.remove_all_slides(prs)
+    pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
+    pptx_speed.make_linear(prs)
+    layouts = _layouts(prs, theme)
+    logos = _place_logo(prs, theme, layouts)
+    geometry = Geometry(
+        prs.slide_width,
+        prs.slide_height,
+        {kind: _boxes(layout, logos.get(kind)) for kind, layout in layouts.items()},
+        _title_caps(layouts.values()),
+    )
+    return prs, layouts, logos, geometry
+
+
+def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> Planner:
+    """The planner of `doc` in `theme`, for checks that need the plan without a deck
+    (call its `plan()`)."""
+    _, _, _, geometry = _prepare(theme)
+    return Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
 
 
 def _layouts(prs, theme: Theme) -> dict:

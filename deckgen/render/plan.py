@@ -578,6 +578,31 @@ class Planner:
     def sized(self, paras: Iterable[Para], step: float) -> tuple[Para, ...]:
         return tuple(replace(p, size=self.size_of(p, step)) for p in paras)
 
+    def overflow(self, slide: PlannedSlide) -> float:
+        """How many points the fullest text box of a planned slide (its title included)
+        needs beyond its box: 0.0 when everything fits."""
+        worst = 0.0
+        for frame in slide.frames:
+            if not isinstance(frame, TextFrame):
+                continue
+            need = 2 * INSET_Y
+            inner = frame.rect.w_pt - 2 * INSET_X
+            for k, para in enumerate(frame.paras):
+                family = self.font_of(para)
+                lines = self.m.count_lines(self.pieces(para), para.size, inner - para.margin_left)
+                need += lines * para.size * self.m.line_height(family)
+                if k:
+                    need += para.space_before * para.size
+            worst = max(worst, need - frame.rect.h_pt)
+        boxes = self.geo.layouts.get(slide.kind) or self.geo.layouts["content"]
+        box = slide.title_rect or boxes.title
+        if slide.title and box is not None:
+            need = self.title_height(Para(slide.title, "heading"), box.w_pt, slide.title_size)
+            worst = max(worst, need - box.h_pt)
+            # A title grown downwards must still end on the slide.
+            worst = max(worst, box.y / EMU_PER_PT + need - self.geo.height / EMU_PER_PT)
+        return worst
+
     # titles
 
     def fit_title(self, title: Inline | None, box: Rect | None, size: float) -> float:

@@ -1,0 +1,507 @@
+"""``deckgen check``: one report on the deck, the email, the theme and the typography.
+
+Everything is checked as it will be built, with nothing written: each file is parsed once,
+each theme loaded once, each deck planned (not drawn) and each newsletter rendered per
+theme. A finding has a rule id, a severity, and the file and line at fault:
+
+- ``error``: the output is broken (text that still does not fit, a link to a missing file,
+  a newsletter Gmail will clip, a file deckgen cannot read);
+- ``warning``: the output works but a reader will suffer (no alt text, a blurry picture, a
+  feature Outlook drops, low contrast, French spacing);
+- ``info``: deckgen fixed it for you (text shrunk, a slide split).
+
+The rules are listed in `RULES`; the JSON form (`CheckReport.to_json`) is versioned and
+documented in the README, for CI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .build import BuildResult, ThemeCache, content_files
+from .config import Settings, load_settings
+from .errors import Diagnostic, InputError, display_path
+from .model import (
+    Block,
+    Chart,
+    Document,
+    Heading,
+    Image,
+    Inline,
+    ListBlock,
+    Paragraph,
+    Quote,
+    Table,
+    walk,
+)
+from .reader import read_document
+from .themes import Theme
+
+JSON_VERSION = 1
+SEVERITIES = ("error", "warning", "info")
+
+RULES: dict[str, tuple[str, str]] = {
+    # rule id: (severity, what it means)
+    "input": ("error", "a file deckgen cannot read or build (content, theme, settings)"),
+    "input-warning": ("warning", "a questionable setting (unknown key, ...)"),
+    "deck-overflow": ("error", "text that still does not fit its box on a slide"),
+    "deck-shrunk": ("info", "text made smaller than the theme's body size to fit"),
+    "deck-split": ("info", "a slide continued on more slides ('(suite)')"),
+    "slide-no-title": ("warning", "a content slide without a title"),
+    "slide-no-notes": ("warning", "a content slide without speaker notes, in a deck with notes"),
+    "image-no-alt": ("warning", "a picture without alt text"),
+    "image-blurry": ("warning", "a picture shown larger than its pixels (blurry when projected)"),
+    "chart-mixed-units": ("warning", "series of one chart in different units on one axis"),
+    "email-clipped": ("error", "a newsletter over Gmail's 102 KB clip"),
+    "email-size": ("warning", "a newsletter close to Gmail's 102 KB clip"),
+    "email-client": ("warning", "HTML or CSS that Outlook, Gmail or Apple Mail does not support"),
+    "email-no-preheader": ("warning", "no preheader: the inbox shows the first words instead"),
+    "email-subject-long": ("warning", "a subject over 78 characters, cut in most inboxes"),
+    "link-missing-file": ("error", "a link to a local file that does not exist"),
+    "theme-contrast": ("warning", "colours below WCAG AA contrast (4.5:1)"),
+    "theme-font-missing": ("warning", "no font files to measure a theme font with"),
+    "fr-space": ("warning", "an ordinary space where French wants a no-break space"),
+    "fr-quotes": ("warning", "English quotes in French text, where « » are expected"),
+}
+
+# Email clients the newsletter must work in (caniemail ids), and the features the default
+# templates use knowingly, each harmless where it is unsupported.
+EMAIL_CLIENTS = (
+    "outlook.windows",
+    "gmail.desktop-webmail",
+    "gmail.android",
+    "gmail.ios",
+    "apple-mail.macos",
+    "apple-mail.ios",
+)
+EMAIL_ALLOWED = frozenset(
+    {
+        "html-doctype",  # Outlook for Windows ignores it; the tables render the same
+        "css-at-media",  # phone rules only; desktop Outlook ignores them
+        "css-max-height",  # the hidden preheader: Outlook hides it with mso-hide:all
+        "css-opacity",
+        "css-overflow",
+    }
+)
+GMAIL_CLIP = 102 * 1024
+CLIP_WARNING = 90 * 1024
+SUBJECT_MAX = 78
+PX_PER_EMU = 96 / 914400  # pixels at 96 dpi, the size a picture must have to look sharp
+BLUR_RATIO = 0.75  # shown up to 1/0.75 = 133 % of its pixels is still acceptable
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: str  # error | warning | info
+    path: Path | None
+    line: int | None
+    theme: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = (
+                f"{display_path(self.path)}:{self.line}: "
+                if self.line
+                else (f"{display_path(self.path)}: ")
+            )
+        theme = f" [{self.theme}]" if self.theme else ""
+        return f"{where}{self.severity}: {self.message} ({self.rule}){theme}"
+
+
+@dataclass
+class CheckReport:
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.count("error") or (strict and self.count("warning")):
+            return 1
+        return 0
+
+    def to_json(self) -> dict:
+        """The stable form (see the README): paths relative to the project root."""
+
+        def rel(path: Path | None) -> str | None:
+            if path is None:
+                return None
+            try:
+                return path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                return path.as_posix()
+
+        return {
+            "version": JSON_VERSION,
+            "files": [rel(p) for p in self.files],
+            "themes": list(self.themes),
+            "summary": {s: self.count(s) for s in SEVERITIES},
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "path": rel(f.path),
+                    "line": f.line,
+                    "theme": f.theme,
+                    "message": f.message,
+                }
+                for f in self.findings
+            ],
+        }
+
+
+def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> CheckReport:
+    """Check every content file in every theme asked for (its front matter's when none;
+    'all' for every theme). Never raises for bad input: problems are findings."""
+    from .themes import theme_names
+
+    root = root.resolve()
+    report = CheckReport(root)
+    out: list[Finding] = report.findings
+    try:
+        settings, warnings = load_settings(root)
+        out.extend(_from_diagnostics(warnings, None))
+    except InputError as exc:
+        out.extend(_from_diagnostics(exc.diagnostics, None))
+        settings = Settings()
+    names = list(themes)
+    if "all" in names:
+        names = [name for name, _, _ in theme_names(root)]
+    result = BuildResult()
+    cache = ThemeCache(root, result)
+    for path in content_files(paths, root):
+        report.files.append(path)
+        try:
+            raw, warnings = read_document(path, root)
+        except InputError as exc:
+            out.extend(_from_diagnostics(exc.diagnostics, None))
+            continue
+        out.extend(_from_diagnostics(warnings, None))
+        from . import typography
+
+        doc = typography.apply(raw)
+        out.extend(_typography(doc))
+        out.extend(_document(doc, root))
+        for name in names or [doc.meta.theme]:
+            before = len(result.errors), len(result.warnings)
+            theme = cache.get(name, doc)
+            # A theme's own problems are reported once, when it is first loaded.
+            out.extend(_from_diagnostics(result.errors[before[0] :], name))
+            out.extend(_from_diagnostics(result.warnings[before[1] :], name))
+            if theme is None:
+                continue
+            if name not in report.themes:
+                report.themes.append(name)
+            out.extend(_deck(doc, theme, name, cache))
+            try:
+                env = cache.email_environment(name)
+            except InputError as exc:
+                if not any(f.rule == "input" and f.theme == name for f in out):
+                    out.extend(_from_diagnostics(exc.diagnostics, name))
+                continue
+            out.extend(_email(doc, theme, env, settings, root))
+    out.sort(key=lambda f: (str(f.path or ""), f.line or 0, f.rule, f.theme or ""))
+    return report
+
+
+# --- where findings come from --------------------------------------------------------------
+
+THEME_RULES = (("contrast", "theme-contrast"), ("no font files", "theme-font-missing"))
+
+
+def _from_diagnostics(diagnostics: Iterable[Diagnostic], theme: str | None) -> list[Finding]:
+    found = []
+    for d in diagnostics:
+        if d.severity == "warning":
+            rule = next((r for key, r in THEME_RULES if key in d.message), "input-warning")
+        else:
+            rule = "input"
+        found.append(Finding(rule, RULES[rule][0], d.path, d.line, theme, d.message))
+    return found
+
+
+def _finding(rule: str, doc: Document, line: int | None, message: str, theme: str | None = None):
+    return Finding(rule, RULES[rule][0], doc.path, line or None, theme, message)
+
+
+def _deck(doc: Document, theme: Theme, name: str, cache: ThemeCache) -> Iterator[Finding]:
+    from .render.deck import plan_deck
+    from .render.plan import ImageFrame
+
+    try:
+        planner = plan_deck(doc, theme, cache.measurers[name])
+    except InputError as exc:
+        yield from _from_diagnostics(exc.diagnostics, name)
+        return
+    planned = planner.plan()
+    pages: dict[int, int] = {}
+    for slide in planned:
+        pages[slide.line] = pages.get(slide.line, 0) + 1
+    reported: set[tuple[str, int]] = set()
+    for slide in planned:
+        excess = planner.overflow(slide)
+        if excess > 0.5:
+            yield _finding(
+                "deck-overflow",
+                doc,
+                slide.line,
+                f"text still overflows its box by {excess:.0f} pt after shrinking to "
+                f"{theme.sizes.min_body:g} pt: shorten it or split the slide (a '---' line)",
+                name,
+            )
+        if slide.shrunk and ("shrunk", slide.line) not in reported:
+            reported.add(("shrunk", slide.line))
+            yield _finding(
+                "deck-shrunk",
+                doc,
+                slide.line,
+                f"text made smaller than {theme.sizes.body:g} pt to fit",
+                name,
+            )
+        if pages[slide.line] > 1 and ("split", slide.line) not in reported:
+            reported.add(("split", slide.line))
+            yield _finding(
+                "deck-split",
+                doc,
+                slide.line,
+                f"continued on {pages[slide.line]} slides; a '---' line chooses where it splits",
+                name,
+            )
+        for frame in slide.frames:
+            if isinstance(frame, ImageFrame):
+                asset = doc.assets[frame.asset]
+                needed = round(frame.rect.w * PX_PER_EMU)
+                if asset.width < needed * BLUR_RATIO and ("blur", slide.line) not in reported:
+                    reported.add(("blur", slide.line))
+                    yield _finding(
+                        "image-blurry",
+                        doc,
+                        _image_line(doc, slide.line, frame.asset),
+                        f"'{asset.source.name}' is {asset.width} px wide but shown "
+                        f"{needed} px wide: it will look blurry; use a picture at least "
+                        f"{needed} px wide",
+                        name,
+                    )
+
+
+def _image_line(doc: Document, slide_line: int, key: str) -> int:
+    for slide in doc.slides:
+        if slide.line == slide_line:
+            for block in walk(slide.blocks, "deck"):
+                if isinstance(block, Image) and block.asset == key:
+                    return block.line
+    return slide_line
+
+
+UNIT_IN_NAME = re.compile(r"\(([^()]+)\)\s*$|\ben\s+(%|[^\s]+)\s*$")
+
+
+def _document(doc: Document, root: Path) -> Iterator[Finding]:
+    """What does not depend on the theme: titles, notes, alt text, chart units, links,
+    the email's subject and preheader."""
+    with_notes = any(s.notes for s in doc.slides)
+    for slide in doc.slides:
+        content = slide.kind == "content"
+        if content and not slide.title and not slide.continued:
+            yield _finding(
+                "slide-no-title", doc, slide.line, "a content slide without a title: add '## Title'"
+            )
+        if content and with_notes and not slide.notes and not slide.continued:
+            yield _finding(
+                "slide-no-notes",
+                doc,
+                slide.line,
+                "no speaker notes on this slide (the others have some): add a '::: notes' block",
+            )
+        for block in walk(slide.blocks, "deck"):
+            if isinstance(block, Image) and not block.alt:
+                yield _finding(
+                    "image-no-alt",
+                    doc,
+                    block.line,
+                    "picture without alt text: write what it shows, ![what it shows](path)",
+                )
+            elif isinstance(block, Chart):
+                yield from _chart_units(doc, block)
+        for runs, line in _inlines(slide.blocks, slide.line):
+            for run in runs:
+                if run.href:
+                    yield from _link(doc, run.href, line, root)
+    subject = doc.meta.subject or doc.meta.title
+    if len(subject) > SUBJECT_MAX:
+        yield _finding(
+            "email-subject-long",
+            doc,
+            doc.meta.lines.get("subject") or doc.meta.lines.get("title"),
+            f"the subject is {len(subject)} characters; inboxes cut it after about "
+            f"{SUBJECT_MAX}: shorten it",
+        )
+    if not doc.meta.preheader:
+        yield _finding(
+            "email-no-preheader",
+            doc,
+            doc.meta.lines.get("subject") or 1,
+            "no preheader: inboxes show the first words of the email instead; add "
+            "'preheader: ...' to the front matter",
+        )
+
+
+def _chart_units(doc: Document, chart: Chart) -> Iterator[Finding]:
+    """Series whose names state different units ("Ventes (k€)", "Marge (%)") share one
+    value axis: the smaller one looks flat and the reader compares apples and pears."""
+    units = {}
+    for series in chart.series:
+        match = UNIT_IN_NAME.search(series.name)
+        if match:
+            units[series.name] = (match.group(1) or match.group(2)).strip()
+    if len(set(units.values())) > 1:
+        listed = ", ".join(f"'{name}'" for name in units)
+        yield _finding(
+            "chart-mixed-units",
+            doc,
+            chart.line,
+            f"series in different units on one axis ({listed}): make one chart per unit",
+        )
+
+
+def _link(doc: Document, href: str, line: int, root: Path) -> Iterator[Finding]:
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or href.startswith("#") or not parts.path:
+        return
+    target = (doc.path.resolve().parent / unquote(parts.path)).resolve()
+    if not target.exists():
+        yield _finding(
+            "link-missing-file",
+            doc,
+            line,
+            f"link to '{href}', which does not exist (looked for {display_path(target)}); "
+            "fix the path, relative to this file",
+        )
+
+
+def _inlines(blocks: Iterable[Block], line: int) -> Iterator[tuple[Inline, int]]:
+    """Every piece of inline text of some blocks (both outputs), with its line."""
+    for output in ("deck", "newsletter"):
+        for block in walk(blocks, output):  # type: ignore[arg-type]
+            if isinstance(block, Paragraph | Heading):
+                yield block.runs, block.line or line
+            elif isinstance(block, Table):
+                for row in (block.header, *block.rows):
+                    for cell in row:
+                        yield cell, block.line or line
+            elif isinstance(block, ListBlock | Quote):
+                continue  # their paragraphs come from walk
+
+
+def _email(doc: Document, theme: Theme, env, settings: Settings, root: Path) -> Iterator[Finding]:
+    from .mail.caniemail import check_html
+    from .render import email
+
+    sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
+    links = email.Links(view=settings.base_url, unsubscribe=settings.unsubscribe_url)
+    html = email.render_email(doc, theme, env, lambda a: "cid:" + a.key, sender, links)
+    size = len(html.encode("utf-8"))
+    if size > GMAIL_CLIP:
+        yield _finding(
+            "email-clipped",
+            doc,
+            None,
+            f"the newsletter is {size // 1024} KB: Gmail clips it after {GMAIL_CLIP // 1024} KB "
+            "and hides the rest (the unsubscribe link too); shorten it or split it in two",
+            theme.name,
+        )
+    elif size >= CLIP_WARNING:
+        yield _finding(
+            "email-size",
+            doc,
+            None,
+            f"the newsletter is {size // 1024} KB, close to Gmail's {GMAIL_CLIP // 1024} KB "
+            "clip; shorten it",
+            theme.name,
+        )
+    seen = set()
+    for f in check_html(html, EMAIL_CLIENTS, allow=EMAIL_ALLOWED):
+        key = (f.feature, f.client)
+        if key in seen:
+            continue
+        seen.add(key)
+        source = theme.email_template_files.get("email/base.html")
+        yield Finding(
+            "email-client",
+            RULES["email-client"][0],
+            source if source is not None else doc.path,
+            None,
+            theme.name,
+            f"{f.client_name} does not support {f.title} (used in {f.where.strip()[:60]!r}); "
+            "it will be ignored there",
+        )
+
+
+# --- French typography -------------------------------------------------------------------
+
+# Checked on the text as deckgen writes it (after its own typography pass), so only what
+# it cannot fix by itself is reported.
+THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3})( )(\d{3})(?!\d)")
+NUMBER_UNIT = re.compile(r"(\d)( )(€|k€|M€|\$|km|kg|cm|mm|Mo|Go|h\b|min\b|°C)")
+ENGLISH_QUOTES = re.compile("[“”]")
+
+
+def _typography(doc: Document) -> Iterator[Finding]:
+    from .typography import is_french
+
+    if not is_french(doc.meta.lang):
+        return
+    for slide in doc.slides:
+        texts = list(_inlines(slide.blocks, slide.line))
+        if slide.title:
+            texts.insert(0, (slide.title, slide.line))
+        seen: set[tuple[str, int]] = set()
+        for runs, line in texts:
+            text = "".join(r.text for r in runs if not r.code and not r.href)
+            for pattern, fix in (
+                (THOUSANDS, "a narrow no-break space (U+202F) between digit groups: "),
+                (NUMBER_UNIT, "a no-break space (U+00A0) between a number and its unit: "),
+            ):
+                for m in pattern.finditer(text):
+                    key = (m.group(0), line)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    good = m.group(0).replace(" ", "\u202f" if pattern is THOUSANDS else "\u00a0")
+                    yield _finding(
+                        "fr-space",
+                        doc,
+                        line,
+                        f"ordinary space in '{m.group(0)}', where the line may break; French "
+                        f"uses {fix}write '{good}'",
+                    )
+            if ENGLISH_QUOTES.search(text) and ("quotes", line) not in seen:
+                seen.add(("quotes", line))
+                yield _finding(
+                    "fr-quotes",
+                    doc,
+                    line,
+                    'English quotes “ ” in French text: use « » (or type straight quotes "...", '
+                    "which deckgen turns into « »)",
+                )
+
+
+def format_text(report: CheckReport) -> str:
+    """The report for people: one line per finding, then a summary."""
+    lines = [str(f) for f in report.findings]
+    lines.append(
+        f"checked {len(report.files)} file(s) in {len(report.themes)} theme(s): "
+        f"{report.count('error')} error(s), {report.count('warning')} warning(s), "
+        f"{report.count('info')} info"
+    )
+    return "\n".join(lines)
