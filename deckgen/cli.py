@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # `deckgen check --format json | head`: the reader left
-        sys.stderr.close()
+        # (as the Python docs advise: point stdout at devnull so the final flush is quiet)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         print(
