@@ -150,6 +150,26 @@ def _build(
     formats = tuple(formats)
     result = BuildResult()
     cache = ThemeCache(root, result)
+    settings = load_build_settings(root, formats, result)
+    if settings is None:
+        return result
+    names = theme_list(themes, root)
+    # Parse each file once, whatever the number of themes.
+    docs = [
+        doc
+        for doc in (load_document(p, root, result) for p in content_files(paths, root))
+        if doc is not None
+    ]
+    build_documents(
+        docs, names, cache, settings, root, out_dir, formats, result, progress, on_written
+    )
+    return result
+
+
+def load_build_settings(
+    root: Path, formats: tuple[str, ...], result: BuildResult
+) -> Settings | None:
+    """The [tool.deckgen] settings a build needs (None after reporting why they are bad)."""
     settings = Settings()
     if "newsletter" in formats:
         try:
@@ -157,7 +177,7 @@ def _build(
             result.warnings.extend(warnings)
         except InputError as exc:
             result.errors.extend(exc.diagnostics)
-            return result
+            return None
         if not settings.unsubscribe_url and not settings.unsubscribe_mailto:
             result.warnings.append(
                 Diagnostic(
@@ -168,15 +188,34 @@ def _build(
                     "warning",
                 )
             )
+    return settings
+
+
+def theme_list(themes: Iterable[str], root: Path) -> list[str]:
+    """The --theme names, 'all' expanded to every theme of the project and of deckgen."""
     names = list(themes)
-    if "all" in names:  # every theme of the project and of deckgen
+    if "all" in names:
         names = [name for name, _, _ in theme_names(root)]
-    # Parse each file once, whatever the number of themes.
-    docs = [
-        doc
-        for doc in (load_document(p, root, result) for p in content_files(paths, root))
-        if doc is not None
-    ]
+    return names
+
+
+def build_documents(
+    docs: list[Document],
+    names: list[str],
+    cache: ThemeCache,
+    settings: Settings,
+    root: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    result: BuildResult,
+    progress: Callable[[str, int, int], None] | None = None,
+    on_written: Callable[[Written], None] | None = None,
+    parallel: bool = True,
+) -> None:
+    """Build parsed documents, each in `names` (or its front matter's theme), into `result`.
+
+    `cache` may outlive one build (``deckgen build --watch`` keeps themes warm); it reports
+    theme problems into `cache.result`."""
     jobs = [
         (doc, name)
         for doc in docs
@@ -193,7 +232,7 @@ def _build(
                 broken.add(name)
         jobs = [(doc, name) for doc, name in jobs if name not in broken]
     job = _Job(cache, settings, root, out_dir, formats)
-    workers = min(os.cpu_count() or 1, len(jobs))
+    workers = min(os.cpu_count() or 1, len(jobs)) if parallel else 1
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         # Several themes or files: one process per core. Forked workers share the parsed
         # documents and loaded themes (nothing is pickled but the results).
@@ -212,7 +251,6 @@ def _build(
             result.written.append(item)
             if on_written is not None:
                 on_written(item)
-    return result
 
 
 _JOBS: tuple[_Job, list] | None = None
@@ -242,11 +280,9 @@ class _Job:
         theme = self.cache.themes[name]
         assert isinstance(theme, Theme)
         out_dir, formats = self.out_dir, self.formats
-
-        def emit(target: Path, write: Callable, what: str) -> None:
-            write_atomic(target, write)
-            result.written.append(Written(target, what))
-
+        # Everything is rendered before anything is written: a file with an error in one
+        # output (deck or newsletter) keeps all its previous outputs, never a mix.
+        pending: list[tuple[Path, Callable, str]] = []
         if "deck" in formats:
             try:
                 report = None
@@ -256,10 +292,12 @@ class _Job:
             except InputError as exc:
                 result.errors.extend(exc.diagnostics)
                 return result
-            emit(
-                output_path(out_dir, name, doc.stem, ".pptx"),
-                lambda handle, prs=prs: pptx_speed.save(prs, handle),
-                f"{len(prs.slides)} slides",
+            pending.append(
+                (
+                    output_path(out_dir, name, doc.stem, ".pptx"),
+                    lambda handle, prs=prs: pptx_speed.save(prs, handle),
+                    f"{len(prs.slides)} slides",
+                )
             )
         if "newsletter" in formats:
             from . import newsletter  # imported only when a newsletter is built
@@ -278,9 +316,14 @@ class _Job:
                 return result
             result.warnings.extend(outputs.warnings)
             for suffix, data, what in outputs.files:
-                emit(
-                    output_path(out_dir, name, doc.stem, suffix),
-                    lambda handle, data=data: handle.write(data),
-                    what,
+                pending.append(
+                    (
+                        output_path(out_dir, name, doc.stem, suffix),
+                        lambda handle, data=data: handle.write(data),
+                        what,
+                    )
                 )
+        for target, write, what in pending:
+            write_atomic(target, write)
+            result.written.append(Written(target, what))
         return result
