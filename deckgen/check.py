@@ -390,9 +390,14 @@ def _link(doc: Document, href: str, line: int, root: Path) -> Iterator[Finding]:
 
 
 def _inlines(blocks: Iterable[Block], line: int) -> Iterator[tuple[Inline, int]]:
-    """Every piece of inline text of some blocks (both outputs), with its line."""
+    """Every piece of inline text of some blocks (both outputs, each block once), with its
+    line."""
+    seen: set[int] = set()
     for output in ("deck", "newsletter"):
         for block in walk(blocks, output):  # type: ignore[arg-type]
+            if id(block) in seen:
+                continue
+            seen.add(id(block))
             if isinstance(block, Paragraph | Heading):
                 yield block.runs, block.line or line
             elif isinstance(block, Table):
@@ -435,16 +440,34 @@ def _email(doc: Document, theme: Theme, env, settings: Settings, root: Path) -> 
         if key in seen:
             continue
         seen.add(key)
-        source = theme.email_template_files.get("email/base.html")
+        path, line = _template_source(theme, f.title, f.where)
         yield Finding(
             "email-client",
             RULES["email-client"][0],
-            source if source is not None else doc.path,
-            None,
+            path or doc.path,
+            line,
             theme.name,
             f"{f.client_name} does not support {f.title} (used in {f.where.strip()[:60]!r}); "
             "it will be ignored there",
         )
+
+
+def _template_source(theme: Theme, title: str, where: str) -> tuple[Path | None, int | None]:
+    """The theme's email template (file, line) that uses a feature, found by its CSS
+    declaration ("display:flex" as "display: flex" too) or its tag; (None, None) when the
+    feature comes from the content (then the content file is named)."""
+    prop, _, value = title.partition(":")
+    if value:
+        pattern = re.compile(rf"{re.escape(prop.strip())}\s*:\s*{re.escape(value.strip())}", re.I)
+    else:
+        tag = re.match(r"<\s*([a-zA-Z0-9-]+)", where)
+        pattern = re.compile(rf"<\s*{re.escape(tag.group(1))}\b" if tag else re.escape(title), re.I)
+    for name, path in sorted(theme.email_template_files.items()):
+        source = theme.email_templates.get(name, "")
+        match = pattern.search(source)
+        if match:
+            return path, source.count("\n", 0, match.start()) + 1
+    return None, None
 
 
 # --- French typography -------------------------------------------------------------------
@@ -452,7 +475,7 @@ def _email(doc: Document, theme: Theme, env, settings: Settings, root: Path) -> 
 # Checked on the text as deckgen writes it (after its own typography pass), so only what
 # it cannot fix by itself is reported.
 THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3})( )(\d{3})(?!\d)")
-NUMBER_UNIT = re.compile(r"(\d)( )(€|k€|M€|\$|km|kg|cm|mm|Mo|Go|h\b|min\b|°C)")
+NUMBER_UNIT = re.compile(r"(\d+)( )(€|k€|M€|\$|km|kg|cm|mm|Mo|Go|h\b|min\b|°C)")
 ENGLISH_QUOTES = re.compile("[“”]")
 
 
@@ -469,21 +492,20 @@ def _typography(doc: Document) -> Iterator[Finding]:
         for runs, line in texts:
             text = "".join(r.text for r in runs if not r.code and not r.href)
             for pattern, fix in (
-                (THOUSANDS, "a narrow no-break space (U+202F) between digit groups: "),
-                (NUMBER_UNIT, "a no-break space (U+00A0) between a number and its unit: "),
+                (THOUSANDS, "a narrow no-break space (U+202F) between digit groups"),
+                (NUMBER_UNIT, "a no-break space (U+00A0) between a number and its unit"),
             ):
                 for m in pattern.finditer(text):
                     key = (m.group(0), line)
                     if key in seen:
                         continue
                     seen.add(key)
-                    good = m.group(0).replace(" ", "\u202f" if pattern is THOUSANDS else "\u00a0")
                     yield _finding(
                         "fr-space",
                         doc,
                         line,
-                        f"ordinary space in '{m.group(0)}', where the line may break; French "
-                        f"uses {fix}write '{good}'",
+                        f"ordinary space in '{m.group(0)}', where a line may break: French "
+                        f"puts {fix}; type it instead of the space",
                     )
             if ENGLISH_QUOTES.search(text) and ("quotes", line) not in seen:
                 seen.add(("quotes", line))
