@@ -231,6 +231,28 @@ def build_documents(
                 result.errors.extend(exc.diagnostics)
                 broken.add(name)
         jobs = [(doc, name) for doc, name in jobs if name not in broken]
+    outcomes = run_jobs(cache, settings, root, out_dir, formats, jobs, progress, parallel)
+    for outcome in outcomes:
+        result.errors.extend(outcome.errors)
+        result.warnings.extend(outcome.warnings)
+        for item in outcome.written:
+            result.written.append(item)
+            if on_written is not None:
+                on_written(item)
+
+
+def run_jobs(
+    cache: ThemeCache,
+    settings: Settings,
+    root: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    jobs: list[tuple[Document, str]],
+    progress: Callable[[str, int, int], None] | None = None,
+    parallel: bool = True,
+) -> list[BuildResult]:
+    """Build each (document, theme) pair, whose theme is loaded in `cache`; one result per
+    pair, in order."""
     job = _Job(cache, settings, root, out_dir, formats)
     workers = min(os.cpu_count() or 1, len(jobs)) if parallel else 1
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -242,15 +264,8 @@ def build_documents(
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             outcomes = list(pool.map(_run_job, range(len(jobs))))
         _JOBS = None
-    else:
-        outcomes = [job.run(doc, name, progress) for doc, name in jobs]
-    for outcome in outcomes:
-        result.errors.extend(outcome.errors)
-        result.warnings.extend(outcome.warnings)
-        for item in outcome.written:
-            result.written.append(item)
-            if on_written is not None:
-                on_written(item)
+        return outcomes
+    return [job.run(doc, name, progress) for doc, name in jobs]
 
 
 _JOBS: tuple[_Job, list] | None = None

@@ -67,6 +67,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="treat warnings (unknown keys, low contrast...) as errors: exit 1",
     )
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument(
+        "--watch",
+        action="store_true",
+        help="build, then rebuild what each save changes (content, theme, template) until Ctrl-C",
+    )
     b.add_argument("--debug", action="store_true", help="show tracebacks")
     pv = commands.add_parser(
         "preview",
@@ -358,6 +363,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     root = _check_paths_and_themes("build", args.paths, args.theme)
     formats = FORMATS if args.format == "all" else (args.format,)
+    if args.watch:
+        return cmd_watch(args, root, formats)
     result = build(
         args.paths, args.theme, args.out, formats, root=root, progress=progress, on_written=written
     )
@@ -383,6 +390,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"built {len(result.written)} file(s) in {time.perf_counter() - start:.2f} s")
     return 0
+
+
+def cmd_watch(args: argparse.Namespace, root: Path, formats: tuple[str, ...]) -> int:
+    from .watch import Watcher, run_watch
+
+    out_dir = args.out if args.out is not None else root / "build"
+    watcher = Watcher(args.paths, args.theme, out_dir, formats, root)
+    try:
+        return run_watch(watcher, quiet=args.quiet, debug=args.debug)
+    except KeyboardInterrupt:  # the usual way to stop watching: no traceback
+        print("deckgen: stopped watching", file=sys.stderr)
+        return 130
 
 
 def run() -> None:
