@@ -106,6 +106,8 @@ def make_parser() -> argparse.ArgumentParser:
         help="text for people (default) or json for CI (stable, versioned)",
     )
     ck.add_argument("--debug", action="store_true", help="show tracebacks")
+    it = commands.add_parser("init", help="start a new project in DIR (example content, theme, list)")
+    it.add_argument("folder", type=Path, metavar="DIR")
     commands.add_parser("themes", help="list the themes and what they extend")
     t = commands.add_parser("theme", help="work with themes")
     theme_commands = t.add_subparsers(dest="theme_command", metavar="ACTION", parser_class=_Parser)
@@ -247,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_preview(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "init":
+            return cmd_init(args.folder)
         if args.command == "theme":
             if args.theme_command != "new":
                 raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
@@ -311,6 +315,18 @@ def _report(result) -> int:
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     return 1 if result.errors else 0
+
+
+def cmd_init(folder: Path) -> int:
+    from .init import init
+
+    for path in init(folder):
+        print(f"wrote {display_path(path)}")
+    print(
+        f"next: cd {display_path(folder)} && deckgen build && deckgen check --strict "
+        "(then open build/mon-client/exemple.pptx)"
+    )
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
