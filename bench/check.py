@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import record  # noqa: E402
 
 
 def timed(cmd: list[str], cwd: Path) -> float:
@@ -59,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  deckgen check --theme all --strict: {c:.3f} s")
     print(f"  deckgen build --theme all:          {b:.3f} s  (check/build = {c / b:.2f})")
     print(f"{'PASS' if c < 2 else 'FAIL'}  check under 2 s")
+    record(
+        "check --theme all on the samples",
+        c,
+        "s",
+        peer="build --theme all (for scale, not a peer)",
+        peer_value=b,
+        target="< 2 s",
+        ok=c < 2,
+        runs=args.runs,
+    )
     return 0 if c < 2 else 1
 
 

@@ -42,6 +42,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import record  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent  # the repository root (holds pyproject.toml)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -528,6 +531,36 @@ def main(argv: list[str] | None = None) -> int:
         ),
         (f"linear: ms/slide at 3,000 within {TARGET_LINEAR:g}x of 1,000 (in-process)", lin_ok, ""),
     ]
+    for row in rows:
+        record(
+            f"build {row.deck.slides:,} slides (process)",
+            row.process_s or 0.0,
+            "s",
+            peer="pandoc" if row.pandoc_s else "",
+            peer_value=row.pandoc_s,
+            target="< 2 s, >= 3x pandoc" if row.deck.slides == 1000 else "",
+            ok=(t1000 < TARGET_1000_S and (ratio_1000 or 0) >= TARGET_RATIO)
+            if row.deck.slides == 1000 and t1000 is not None
+            else None,
+            runs=row.runs,
+        )
+    if cold_s is not None:
+        record(
+            f"cold build of the {len(samples)} samples",
+            cold_s,
+            "s",
+            target=f"< {TARGET_COLD_S:g} s",
+            ok=cold_s < TARGET_COLD_S,
+        )
+    if big is not None and lin_ok is not None and by_size.get(1000):
+        ref = by_size[1000]
+        record(
+            "ms/slide at 3,000 vs 1,000 (in-process)",
+            big.ms_per_slide(big.inproc_s) / ref.ms_per_slide(ref.inproc_s),
+            "x",
+            target=f"<= {TARGET_LINEAR:g}x",
+            ok=lin_ok,
+        )
     for label, ok, value in targets:
         print(f"{verdict(ok)}  {label}" + (f": {value}" if value else ""))
         if ok is False:
