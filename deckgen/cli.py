@@ -108,6 +108,26 @@ def make_parser() -> argparse.ArgumentParser:
     ck.add_argument("--debug", action="store_true", help="show tracebacks")
     it = commands.add_parser("init", help="start a new project in DIR (example content, theme, list)")
     it.add_argument("folder", type=Path, metavar="DIR")
+    sv = commands.add_parser(
+        "serve",
+        help="live preview on 127.0.0.1: slides, the email in 600 px and phone frames, the check",
+    )
+    sv.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Markdown files or folders")
+    sv.add_argument(
+        "--theme",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="theme to preview, repeatable; 'all' for every theme (default: the file's theme)",
+    )
+    sv.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        metavar="N",
+        help="port on 127.0.0.1 (default 8000; 0: any free port)",
+    )
+    sv.add_argument("--debug", action="store_true", help="show tracebacks")
     commands.add_parser("themes", help="list the themes and what they extend")
     t = commands.add_parser("theme", help="work with themes")
     theme_commands = t.add_subparsers(dest="theme_command", metavar="ACTION", parser_class=_Parser)
@@ -245,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("deckgen: give a command, e.g. 'deckgen build' (see deckgen --help)")
         if args.command == "themes":
             return cmd_themes()
+        if args.command == "serve":
+            return cmd_serve(args)
         if args.command == "preview":
             return cmd_preview(args)
         if args.command == "check":
@@ -417,6 +439,23 @@ def cmd_watch(args: argparse.Namespace, root: Path, formats: tuple[str, ...]) ->
         return run_watch(watcher, quiet=args.quiet, debug=args.debug)
     except KeyboardInterrupt:  # the usual way to stop watching: no traceback
         print("deckgen: stopped watching", file=sys.stderr)
+        return 130
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0 to 65535)")
+    return int(text)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import run_serve
+
+    root = _check_paths_and_themes("serve", args.paths, args.theme)
+    try:
+        return run_serve(args.paths, args.theme, root, args.port, debug=args.debug)
+    except KeyboardInterrupt:  # the usual way to stop: no traceback
+        print("deckgen: stopped serving", file=sys.stderr)
         return 130
 
 
