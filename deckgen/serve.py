@@ -484,7 +484,10 @@ td, th { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e9ecef; v
       var emails = Array.prototype.map.call(document.querySelectorAll("section.doc"), function (s) {
         var frame = s.querySelector("iframe.desktop");
         var doc = frame && frame.contentDocument;
-        return {source: s.dataset.source, theme: s.dataset.theme,
+        var widths = Array.prototype.map.call(s.querySelectorAll("iframe"), function (f) {
+          return f.contentDocument ? f.contentDocument.documentElement.clientWidth : null;
+        });
+        return {source: s.dataset.source, theme: s.dataset.theme, widths: widths,
                 text: doc && doc.body ? doc.body.innerText : null};
       });
       fetch("/seen", {method: "POST", headers: {"Content-Type": "application/json"},

@@ -95,6 +95,8 @@ def test_serves_outputs_and_the_page_on_loopback_only(served, project):
     assert status == 200 and "premier texte" in body.decode("utf-8")
     status, body = get(served, "/")
     assert status == 200 and b"Lettre d\xe2\x80\x99essai" in body
+    assert b'class="desktop" src="/build/default/preview/lettre/email.html" width="600"' in body
+    assert b'class="phone" src="/build/default/preview/lettre/email.html" width="375"' in body
     status, body = get(served, "/state.json")
     assert status == 200 and json.loads(body)["builds"] == 1
 
@@ -262,18 +264,20 @@ def _wait(predicate, timeout: float, what: str, interval: float = 0.02):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def _seen_text(url: str) -> str:
+def _seen(url: str) -> dict:
+    """What the page last reported showing (it posts to /seen with ?report=1)."""
     conn = http.client.HTTPConnection("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/")), timeout=5)
     try:
         conn.request("GET", "/seen")
-        seen = json.loads(conn.getresponse().read())
+        return json.loads(conn.getresponse().read()) or {}
     except OSError:
-        return ""
+        return {}
     finally:
         conn.close()
-    if not seen:
-        return ""
-    return "\n".join(e.get("text") or "" for e in seen.get("emails", []))
+
+
+def _seen_text(url: str) -> str:
+    return "\n".join(e.get("text") or "" for e in _seen(url).get("emails", []))
 
 
 def _stop(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
@@ -324,6 +328,8 @@ def test_the_page_in_chromium_shows_a_saved_change_within_3_s(project, tmp_path)
             start_new_session=True,
         )
         _wait(lambda: "premier texte" in _seen_text(url), 60, "the page to load", 0.05)
+        # The newsletter as a webmail (600 px) and a phone (375 px) show it.
+        assert [e["widths"] for e in _seen(url)["emails"]] == [[600, 375]]
         saved = time.monotonic()
         write_doc(project / "content" / "lettre.md", text="texte enregistré à l’instant")
         _wait(
