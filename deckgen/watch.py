@@ -382,7 +382,8 @@ def describe(result: RebuildResult) -> str:
     if result.errors:
         files = len({e.path for e in result.errors})
         outcome += f"; {len(result.errors)} problem(s) in {files} file(s), previous outputs kept"
-    return f"[{time.strftime('%H:%M:%S')}] rebuilt {what} in {result.seconds:.2f} s: {outcome}"
+    verb = "built" if result.changes == ["everything"] else "rebuilt"  # the first build
+    return f"[{time.strftime('%H:%M:%S')}] {verb} {what} in {result.seconds:.2f} s: {outcome}"
 
 
 def run_watch(
