@@ -1,7 +1,9 @@
-"""Command line: ``deckgen build [PATH ...] [--theme NAME] [--out DIR] [--format deck]``.
+"""Command line: ``deckgen build | check | preview | serve | init | send | unsubscribe |
+themes | theme new`` (``deckgen COMMAND --help`` for each).
 
 `main(argv)` returns the exit code: 0 success, 1 bad input (every problem printed as
-``path:line: message``), 2 bad usage, 3 an internal error (a bug: rerun with --debug).
+``path:line: message``), 2 bad usage, 3 an internal error (a bug: rerun with --debug),
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
