@@ -104,3 +104,24 @@ def test_table_columns_share_exactly_the_width(natural, width):
         assert all(
             abs(w / n - width / sum(natural)) < 1e-9 for n, w in zip(natural, widths, strict=True)
         )
+
+
+def test_a_word_longer_than_a_slide_is_split_not_looped_on(tmp_path):
+    """A 6,000-character word (a pasted URL, base64) used to make the splitter cut at the
+    same offset forever: the build hung, eating memory. It now continues over slides, all
+    of its characters kept."""
+    word = "".join(chr(ord("a") + k % 26) for k in range(6000))
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    source = tmp_path / "doc.md"
+    source.write_text(f"---\ntitle: Mot long\n---\n\n## Un mot\n\n{word}\n", encoding="utf-8")
+    result = build([source], out_dir=tmp_path / "out", root=tmp_path, formats=("deck",))
+    assert not result.errors, [str(e) for e in result.errors]
+    prs = Presentation(str(result.written[0].path))
+    assert len(prs.slides) > 2  # the title slide, then the word over several slides
+    body = "".join(
+        shape.text_frame.text
+        for slide in list(prs.slides)[1:]
+        for shape in slide.placeholders
+        if shape.placeholder_format.idx not in (0,) and shape.placeholder_format.idx < 10
+    )
+    assert body == word

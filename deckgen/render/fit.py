@@ -113,10 +113,15 @@ class Measurer:
             else:
                 starts.append(offset)
                 line_w = word_w
-            # A word wider than the line is broken by the renderer: count its extra lines.
+            # A word wider than the line is broken by the renderer: count its extra lines,
+            # each starting inside the word (estimated in proportion to its characters), so
+            # that a caller cutting at a line start always moves forward (a 2,000-character
+            # URL once made the splitter cut at the same offset forever).
             if word_w > width_em:
                 extra = math.ceil(word_w / width_em) - 1
-                starts.extend([offset] * extra)
+                for k in range(1, extra + 1):
+                    inside = offset + (length * k * width_em / word_w)
+                    starts.append(max(starts[-1] + 1, min(offset + length - 1, int(inside))))
                 line_w = word_w - extra * width_em
             offset += length
         return starts

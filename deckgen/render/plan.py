@@ -720,8 +720,8 @@ class Planner:
                 used += h
                 continue
             fit_lines = int((room - used - before) // line_h) if room > used + before else 0
-            if fit_lines >= 1 and len(starts) > 1:
-                cut = starts[min(fit_lines, len(starts) - 1)]
+            cut = starts[min(fit_lines, len(starts) - 1)] if fit_lines >= 1 else 0
+            if cut > 0:  # a cut at 0 would give an empty head and the same tail forever
                 first, second = _cut_runs(para.runs, cut)
                 head = [*paras[:k], replace(para, runs=first)]
                 tail_para = replace(
