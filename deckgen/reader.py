@@ -57,6 +57,13 @@ META_KEYS = (
 )
 CHART_KEYS = ("type", "title", "unit", "data", "categories", "series")
 MAX_CHART_POINTS = 400  # beyond this a chart is unreadable on a slide or in an email
+# Lists and quotes inside each other: PowerPoint has 9 outline levels, and deeper nesting
+# leaves no width for text (and overflows the email templates' recursion).
+MAX_NESTING = 9
+NESTING_TAGS = ("ul", "ol", "blockquote", "div")
+# One paragraph, heading, list item, table cell or code line: about ten slides of text at
+# the minimum size. Longer is a pasted dump, and splitting it costs time in its square.
+MAX_TEXT_CHARS = 10_000
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MULTISPACE = re.compile(r" {2,}")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -314,6 +321,7 @@ class _Builder:
         self.offset = offset  # lines before the body (front matter)
         self.meta = meta
         self.report = report
+        self.text_line = 0  # the line of the block being read, for errors in its text
         self.slides: list[_SlideDraft] = []
         self.assets: dict[str, Asset] = {}
 
@@ -324,6 +332,14 @@ class _Builder:
         for line, message in ext.problems:
             self.report.error(message, line + self.offset)
         for el in tree:
+            depth = _nesting(el)
+            if depth > MAX_NESTING:
+                self.report.error(
+                    f"lists and quotes nested {depth} levels deep; deckgen shows at most "
+                    f"{MAX_NESTING} levels (PowerPoint's outline levels): flatten this block",
+                    self.line(el),
+                )
+                continue
             self.top_level(el)
         return Document(
             self.path, self.meta, tuple(s.freeze() for s in self.slides), dict(self.assets)
@@ -342,6 +358,7 @@ class _Builder:
 
     def top_level(self, el: etree.Element) -> None:
         line = self.line(el)
+        self.text_line = line
         tag = el.tag
         if tag in HEADINGS:
             level = int(tag[1])
@@ -370,6 +387,7 @@ class _Builder:
         return out
 
     def block(self, el: etree.Element, line: int) -> list[Block]:
+        self.text_line = line
         tag = el.tag
         if tag == "p":
             return self.paragraph(el, line)
@@ -484,6 +502,14 @@ class _Builder:
 
     def fence(self, fence: mdext.Fence) -> Block:
         line = fence.line + self.offset
+        longest = max((len(part) for part in fence.text.split("\n")), default=0)
+        if longest > MAX_TEXT_CHARS:
+            self.report.error(
+                f"a code line of {longest:,} characters; at most {MAX_TEXT_CHARS:,}: "
+                "wrap it or show an excerpt",
+                line,
+            )
+            return Code("", "", line)
         info = fence.info.split()[0] if fence.info.split() else ""
         if info.lower() == "chart":
             chart = self.chart(fence.text, line)
@@ -689,7 +715,16 @@ class _Builder:
     def inline(self, el: etree.Element, stop_at_blocks: bool = False) -> Inline:
         runs: list[Run] = []
         self._inline(el, Run(""), runs, stop_at_blocks)
-        return _merge(runs)
+        merged = _merge(runs)
+        length = sum(len(r.text) for r in merged)
+        if length > MAX_TEXT_CHARS:
+            self.report.error(
+                f"a paragraph of {length:,} characters; at most {MAX_TEXT_CHARS:,} fit on a "
+                "few slides: split it into paragraphs",
+                self.text_line,
+            )
+            return ()
+        return merged
 
     def _inline(self, el: etree.Element, style: Run, out: list[Run], stop_at_blocks: bool) -> None:
         if el.text:
@@ -743,6 +778,18 @@ class _Builder:
             return raw if keep_html else ""
 
         return STASH.sub(sub, text)
+
+
+def _nesting(el: etree.Element) -> int:
+    """How many lists, quotes and divs are inside each other at the deepest, from `el`."""
+    deepest = 0
+    stack = [(el, 0)]
+    while stack:
+        node, depth = stack.pop()
+        depth += node.tag in NESTING_TAGS
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in node)
+    return deepest
 
 
 def _with(style: Run, **changes: Any) -> Run:

@@ -1015,3 +1015,36 @@ def test_quote_block(tmp_path: Path) -> None:
     (quote,) = doc_of(tmp_path, "## A", "", "> Une citation", ">", "> — Auteur").slides[0].blocks
     assert isinstance(quote, Quote)
     assert [texts(b.runs) for b in quote.blocks] == ["Une citation", "— Auteur"]
+
+
+# ---------------------------------------------------------------------------- limits
+
+
+def test_deep_nesting_is_an_error_with_its_line_not_a_crash(tmp_path: Path) -> None:
+    """200 nested '>' crashed the email templates' recursion (exit 3); 60 nested list
+    levels left no width for text. At most 9 levels (PowerPoint's outline levels)."""
+    quote = one_error(tmp_path, src(*FM, "## A", "", ">" * 200 + " profond"))
+    assert (quote.line, quote.message) == (
+        7,
+        "lists and quotes nested 200 levels deep; deckgen shows at most 9 levels "
+        "(PowerPoint's outline levels): flatten this block",
+    )
+    items = ["    " * k + f"- niveau {k}" for k in range(60)]
+    assert one_error(tmp_path, src(*FM, "## A", "", *items)).line == 7
+    nine = ["    " * k + f"- niveau {k}" for k in range(9)]
+    doc = doc_of(tmp_path, *FM, "## A", "", *nine)
+    assert doc.slides[0].blocks
+
+
+def test_a_huge_paragraph_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    """A 2 MB paragraph took the planner hours and gigabytes (splitting it re-measures the
+    rest of it for every slide)."""
+    big = one_error(tmp_path, src(*FM, "## A", "", "mot " * 500_000))
+    assert (big.line, big.message) == (
+        7,
+        "a paragraph of 1,999,999 characters; at most 10,000 fit on a few slides: split it "
+        "into paragraphs",
+    )
+    code = one_error(tmp_path, src(*FM, "## A", "", "```", "x" * 20_000, "```"))
+    assert code.line == 7 and code.message.startswith("a code line of 20,000 characters")
+    assert doc_of(tmp_path, *FM, "## A", "", "mot " * 2_000).slides[0].blocks
