@@ -8,7 +8,6 @@ leaves either the previous file or the new one, never a truncated deck.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import tempfile
 from collections.abc import Callable
@@ -50,8 +49,24 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     write_atomic(path, lambda handle: handle.write(data))
 
 
+# Folder -> names of the temporary files in it when this process first wrote there.
+_STALE: dict[Path, set[str]] = {}
+
+
 def _remove_stale(path: Path) -> None:
-    """Temporary files a killed build left for this target (SIGKILL skips cleanup)."""
-    for stale in path.parent.glob(f"{TMP_PREFIX}{glob.escape(path.name)}.*.tmp"):
+    """Temporary files a killed build left for this target (SIGKILL skips cleanup).
+
+    Each folder is listed once per process: listing it for every file made writing 100,000
+    messages into one folder (send --dry-run) quadratic, hours instead of seconds. A
+    temporary file that appears after that listing belongs to a build running now and is
+    never touched."""
+    folder = path.parent
+    names = _STALE.get(folder)
+    if names is None:
+        names = {p.name for p in folder.glob(f"{TMP_PREFIX}*.tmp")}
+        _STALE[folder] = names
+    prefix = f"{TMP_PREFIX}{path.name}."
+    for name in [n for n in names if n.startswith(prefix)]:
+        names.discard(name)
         with contextlib.suppress(OSError):
-            stale.unlink()
+            (folder / name).unlink()

@@ -121,3 +121,28 @@ def test_umask_unchanged_after_write(tmp_path: Path, umask: None) -> None:
     os.umask(0o027)
     write_bytes_atomic(tmp_path / "x.pptx", b"data")
     assert os.umask(0o027) == 0o027
+
+
+def test_folder_listed_once_and_a_running_builds_temp_file_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder is listed for stale files once per process (once per file made a 100,000
+    message dry run quadratic); a temporary file that appears later is a build running now."""
+    stale = tmp_path / f"{TMP_PREFIX}b.eml.k1ll3d.tmp"
+    stale.write_bytes(b"stale")
+    listings = []
+    original = Path.glob
+
+    def counting_glob(self, pattern):
+        listings.append(self)
+        return original(self, pattern)
+
+    monkeypatch.setattr(Path, "glob", counting_glob)
+    write_bytes_atomic(tmp_path / "a.eml", b"a")
+    running = tmp_path / f"{TMP_PREFIX}c.eml.r0nn1ng.tmp"  # another process, writing now
+    running.write_bytes(b"in flight")
+    for name in ("b.eml", "c.eml", "d.eml"):
+        write_bytes_atomic(tmp_path / name, b"x")
+    assert listings == [tmp_path]
+    assert not stale.exists()
+    assert running.exists()
