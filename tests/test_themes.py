@@ -179,3 +179,35 @@ def test_a_jinja_syntax_error_in_an_override_is_reported_once_with_its_line(proj
     assert main(["build", "--theme", "x", "--format", "newsletter"]) == 1
     err = capsys.readouterr().err
     assert err.count("themes/x/templates/email/newsletter.html:3: template error") == 1, err
+
+
+def test_a_hostile_template_is_refused_unopened(project, tmp_path):
+    """A client's template.pptx with an XML external entity, a zip bomb or a password is
+    refused with its reason, before python-pptx or lxml parse anything (the entity used to
+    crash the build with exit 3; an lxml that resolves entities would copy the file)."""
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import badfiles
+
+    folder = make(project, "client", 'name = "client"\n')
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-MARKER-7f3a", encoding="utf-8")
+    badfiles.xxe_template(folder / "template.pptx", secret)
+    with pytest.raises(InputError) as caught:
+        load_theme("client", project)
+    assert "ppt/theme/theme1.xml declares a DTD (<!DOCTYPE>)" in str(caught.value)
+    assert "SECRET-MARKER" not in str(caught.value)
+
+    badfiles.zip_bomb_template(folder / "template.pptx", gigabytes=0.3)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as caught:
+        load_theme("client", project)
+    assert time.perf_counter() - start < 2
+    assert "this template unpacks to 304 MB, like a zip bomb" in str(caught.value)
+
+    badfiles.encrypted_template(folder / "template.pptx")
+    with pytest.raises(InputError) as caught:
+        load_theme("client", project)
+    assert "this template is encrypted (password-protected)" in str(caught.value)
