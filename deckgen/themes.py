@@ -653,7 +653,7 @@ def missing_layouts(names: list[str], layouts: Mapping[str, str]) -> str | None:
 
 def _read_theme_file(folder: Path) -> tuple[dict[str, Any], _Locator]:
     path = folder / "theme.toml"
-    text = path.read_text(encoding="utf-8")
+    text = _read_utf8(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -732,12 +732,26 @@ def theme_names(project_root: Path | None) -> list[tuple[str, tuple[str, ...], P
     return found
 
 
+def _read_utf8(path: Path) -> str:
+    """A theme's text file; not UTF-8 (a Latin-1 save) is an input error with its line."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 (byte 0x{raw[exc.start]:02x}); re-save the file as UTF-8 "
+            "(for example: iconv -f latin1 -t utf-8)",
+            path,
+            raw[: exc.start].count(b"\n") + 1,
+        ) from None
+
+
 def _read_templates(folder: Path) -> dict[str, str]:
     """Every template file under `folder`, by its path relative to it (with '/')."""
     if not folder.is_dir():
         return {}
     return {
-        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        path.relative_to(folder).as_posix(): _read_utf8(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.suffix in (".html", ".txt", ".css")
     }

@@ -211,3 +211,23 @@ def test_a_hostile_template_is_refused_unopened(project, tmp_path):
     with pytest.raises(InputError) as caught:
         load_theme("client", project)
     assert "this template is encrypted (password-protected)" in str(caught.value)
+
+
+def test_a_theme_file_in_latin1_is_an_error_with_its_line(project):
+    """theme.toml or an email template saved in Latin-1 crashed the build (exit 3)."""
+    folder = make(project, "client", 'name = "client"\n')
+    (folder / "theme.toml").write_bytes(b'name = "client"\n[slides]\nfooter = "Soci\xe9t\xe9"\n')
+    with pytest.raises(InputError) as caught:
+        load_theme("client", project)
+    assert str(caught.value) == (
+        "themes/client/theme.toml:3: not UTF-8 (byte 0xe9); re-save the file as UTF-8 "
+        "(for example: iconv -f latin1 -t utf-8)"
+    )
+    (folder / "theme.toml").write_text('name = "client"\n', encoding="utf-8")
+    (folder / "templates" / "email").mkdir(parents=True)
+    (folder / "templates" / "email" / "newsletter.html").write_bytes(b"ok\ncaf\xe9\n")
+    with pytest.raises(InputError) as caught:
+        load_theme("client", project)
+    assert str(caught.value).startswith(
+        "themes/client/templates/email/newsletter.html:2: not UTF-8 (byte 0xe9)"
+    )
