@@ -289,3 +289,25 @@ def test_version_subprocess(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"deckgen {deckgen.__version__}"
     assert proc.stderr == ""
+
+
+def test_ctrl_c_while_loading_exits_130_without_traceback(tmp_path: Path) -> None:
+    """Ctrl-C in the first ~0.15 s of `python -m deckgen` (libraries still loading) printed
+    a KeyboardInterrupt traceback. A stand-in yaml package raises it at import time."""
+    fake = tmp_path / "fake" / "yaml"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise KeyboardInterrupt\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake.parent), str(REPO)])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "deckgen", "build"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == (
+        "deckgen: interrupted; outputs already written are complete, none is partial\n"
+    )
