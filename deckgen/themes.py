@@ -311,7 +311,19 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
     if scheme is not None and template_path is not None:
         problem = missing_layouts(scheme.layouts, layouts)
         if problem:
-            report.errors.append(Diagnostic(template_path, None, problem))
+            # At fault: the [layouts] line that names a missing layout (the nearest theme
+            # stating it), else the template itself.
+            missing = [k for k, v in layouts.items() if v not in scheme.layouts]
+            at = next(
+                (
+                    (f / "theme.toml", loc.line(("layouts",), kind))
+                    for f, own, loc in chain
+                    for kind in missing
+                    if kind in own.get("layouts", {})
+                ),
+                (template_path, None),
+            )
+            report.errors.append(Diagnostic(at[0], at[1], f"{template_path.name}: {problem}"))
     email_templates: dict[str, str] = {}
     template_files: dict[str, Path] = {}
     for source in reversed(folders):  # the default's first, each child overriding

@@ -672,7 +672,10 @@ CASES = [
         "theme",
         toml(CLIENT_THEME + '[layouts]\ncontent = "Titre et contenu"\n'),
         1,
-        "this template lacks the layouts content -> 'Titre et contenu'; it has: ",
+        # At the [layouts] line that names a layout the (inherited) template lacks.
+        "themes/client/theme.toml:5: template.pptx: this template lacks the layouts "
+        "content -> 'Titre et contenu'; it has: ",
+        prefix=True,
     ),
     Case(
         "theme-jinja-syntax-error",

@@ -160,8 +160,10 @@ def test_a_template_missing_a_layout_lists_the_layouts_it_has(project):
     make(project, "x", 'name = "x"\n[layouts]\nquote = "Citation"\n')
     with pytest.raises(InputError) as caught:
         load_theme("x", project)
-    message = caught.value.diagnostics[0].message
-    assert "quote -> 'Citation'" in message and "'Title Only'" in message
+    (d,) = caught.value.diagnostics
+    assert "quote -> 'Citation'" in d.message and "'Title Only'" in d.message
+    # Reported at the [layouts] line at fault, not in the inherited template.
+    assert (d.path, d.line) == (project / "themes" / "x" / "theme.toml", 3)
 
 
 def test_a_jinja_syntax_error_in_an_override_is_reported_once_with_its_line(project, capsys):
