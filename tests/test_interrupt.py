@@ -79,7 +79,7 @@ def project(built: Path, tmp_path: Path) -> Path:
 def interrupt(project: Path, sig: signal.Signals, moment: str) -> subprocess.CompletedProcess:
     """Start a build and send `sig` at `moment`: "rendering" (0.6 s in: past Python's
     start-up and deckgen's imports, long before anything is written), "temp" (as soon as
-    the temporary file exists), "writing" (0.1 s after that, mid-write)."""
+    the temporary file exists), "writing" (once bytes are in it, mid-write)."""
     folder = project / "build" / "default"
     proc = deckgen(project)
     if moment == "rendering":
@@ -92,10 +92,25 @@ def interrupt(project: Path, sig: signal.Signals, moment: str) -> subprocess.Com
             assert time.monotonic() < deadline
             time.sleep(0.001)
         if moment == "writing":
-            time.sleep(0.1)
+            # Mid-write: once bytes have reached the temporary file (a fixed delay was
+            # flaky on a loaded machine, where the first bytes came later).
+            while not _bytes_written(folder):
+                assert proc.poll() is None, "the build ended before bytes were written"
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _bytes_written(folder: Path) -> bool:
+    for name in temp_files(folder):
+        try:
+            if (folder / name).stat().st_size > 0:
+                return True
+        except FileNotFoundError:  # renamed into place meanwhile
+            pass
+    return False
 
 
 def assert_previous_or_complete(target: Path, previous: bytes) -> str:

@@ -238,6 +238,12 @@ class Planner:
         self.heading_font = theme.fonts.heading
         self.mono_font = theme.fonts.mono
         self.steps = _ladder(self.sizes.body, self.sizes.min_body)
+        # Line counts and table column widths, asked again and again while shrinking and
+        # paginating (a 1,000-row table took a minute without them). Keyed by the object's
+        # id, the object kept in the value so its id cannot be reused by another one.
+        self._lines: dict[tuple, tuple[object, int]] = {}
+        self._heights: dict[tuple, tuple[object, float]] = {}
+        self._widths: dict[tuple[int, float, float], tuple[Table, list[float]]] = {}
 
     # entry point
 
@@ -506,15 +512,24 @@ class Planner:
 
     def text_height(self, paras: Sequence[Para], width: float, step: float) -> float:
         total = 2 * INSET_Y
-        inner = width - 2 * INSET_X
         for k, para in enumerate(paras):
-            size = self.size_of(para, step)
-            family = self.font_of(para)
-            lines = self.m.count_lines(self.pieces(para), size, inner - para.margin_left)
-            total += lines * size * self.m.line_height(family)
-            if k:
-                total += para.space_before * size
+            total += self.para_height(para, width, step, bool(k))
         return total
+
+    def para_height(self, para: Para, width: float, step: float, after_another: bool) -> float:
+        """A paragraph's height (points) at a ladder step in a text box `width` wide, with
+        the space before it when it follows another."""
+        key = (id(para), width, step, after_another)
+        hit = self._heights.get(key)
+        if hit is not None and hit[0] is para:
+            return hit[1]
+        size = self.size_of(para, step)
+        lines = self.line_count(para, size, width - 2 * INSET_X - para.margin_left)
+        height = lines * size * self.m.line_height(self.font_of(para))
+        if after_another:
+            height += para.space_before * size
+        self._heights[key] = (para, height)
+        return height
 
     def stack_height(self, items: Sequence[_Item], width: float, step: float) -> float:
         return sum(self.item_height(i, width, step) for i in items) + GAP * (len(items) - 1)
@@ -551,6 +566,16 @@ class Planner:
             else:
                 lo = mid + 1
         return steps[lo]
+
+    def line_count(self, para: Para, size: float, width: float) -> int:
+        """Lines of a paragraph at a size in a width (points), measured once."""
+        key = (id(para), size, width)
+        hit = self._lines.get(key)
+        if hit is not None and hit[0] is para:
+            return hit[1]
+        lines = self.m.count_lines(self.pieces(para), size, width)
+        self._lines[key] = (para, lines)
+        return lines
 
     def size_of(self, para: Para, step: float) -> float:
         if para.role in ("quote", "subtitle") and para.rel == 0:
@@ -757,6 +782,20 @@ class Planner:
         self, table: Table, rows: Sequence[tuple[Inline, ...]], width: float, size: float
     ) -> tuple[list[float], list[float]]:
         """Column widths (points) and row heights (points, header first)."""
+        key = (id(table), width, size)
+        hit = self._widths.get(key)
+        if hit is not None and hit[0] is table:
+            widths = hit[1]
+        else:
+            widths = self.column_widths(table, width, size)
+            self._widths[key] = (table, widths)
+        heights = [self.row_height(table.header, widths, size, bold=True)]
+        heights += [self.row_height(row, widths, size) for row in rows]
+        return widths, heights
+
+    def column_widths(self, table: Table, width: float, size: float) -> list[float]:
+        """Shared out from each column's widest cell in the whole table (so the parts of a
+        split table line up)."""
         ncols = max([len(table.header)] + [len(r) for r in table.rows] + [1])
         cells_by_col: list[list[tuple[Inline, bool]]] = [[] for _ in range(ncols)]
         for k in range(ncols):
@@ -784,24 +823,34 @@ class Planner:
                 default=0.0,
             )
             natural.append(widest + 2 * CELL_X + 2)
-        widths = _share(natural, width)
-        heights = [self.row_height(table.header, widths, size, bold=True)]
-        heights += [self.row_height(row, widths, size) for row in rows]
-        return widths, heights
+        return _share(natural, width)
 
     def row_height(
         self, row: Sequence[Inline], widths: Sequence[float], size: float, bold: bool = False
     ) -> float:
+        key = (id(row), id(widths), size, bold)  # widths: the cached list of its table
+        hit = self._heights.get(key)
+        if hit is not None and hit[0] is row:
+            return hit[1]
         lines = 1
         for k, cell in enumerate(row[: len(widths)]):
-            pieces = [
-                Piece(
-                    r.text, self.mono_font if r.code else self.body_font, bold or r.bold, r.italic
-                )
-                for r in cell
-            ]
-            lines = max(lines, self.m.count_lines(pieces, size, widths[k] - 2 * CELL_X))
-        return lines * size * self.m.line_height(self.body_font) + 2 * CELL_Y
+            lines = max(lines, self.cell_lines(cell, size, widths[k] - 2 * CELL_X, bold))
+        height = lines * size * self.m.line_height(self.body_font) + 2 * CELL_Y
+        self._heights[key] = (row, height)
+        return height
+
+    def cell_lines(self, cell: Inline, size: float, width: float, bold: bool) -> int:
+        key = (id(cell), size, width, bold)
+        hit = self._lines.get(key)
+        if hit is not None and hit[0] is cell:
+            return hit[1]
+        pieces = [
+            Piece(r.text, self.mono_font if r.code else self.body_font, bold or r.bold, r.italic)
+            for r in cell
+        ]
+        lines = self.m.count_lines(pieces, size, width)
+        self._lines[key] = (cell, lines)
+        return lines
 
     def table_frame(self, item: _Table, box: Rect, step: float) -> TableFrame:
         size = self.table_size(step)
