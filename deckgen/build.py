@@ -65,6 +65,7 @@ class ThemeCache:
         self.themes: dict[str, Theme | InputError] = {}
         self.measurers: dict[str, Measurer] = {}
         self.environments: dict[str, object] = {}
+        self.warned: set[str] = set()  # themes whose loading gave warnings (for --strict)
 
     def get(self, name: str, doc: Document | None = None) -> Theme | None:
         """The theme, or None after reporting why it cannot be used. A theme named in a
@@ -74,6 +75,8 @@ class ThemeCache:
             try:
                 theme, warnings = load_theme(name, self.root)
                 self.result.warnings.extend(warnings)
+                if warnings:
+                    self.warned.add(name)
                 self.themes[name] = theme
                 self.measurers[name] = Measurer(theme.fonts.faces)
             except InputError as exc:
@@ -116,11 +119,13 @@ def build(
     root: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     on_written: Callable[[Written], None] | None = None,
+    strict: bool = False,
 ) -> BuildResult:
     """Build every output for every content file and theme. Never raises `InputError`:
-    problems are collected in the result."""
+    problems are collected in the result. With `strict`, a warning stops what it concerns
+    as an error would: nothing is written for a file, a theme or (settings) the build."""
     with _few_gc_passes():
-        return _build(paths, themes, out_dir, formats, root, progress, on_written)
+        return _build(paths, themes, out_dir, formats, root, progress, on_written, strict)
 
 
 @contextlib.contextmanager
@@ -144,6 +149,7 @@ def _build(
     root: Path | None,
     progress: Callable[[str, int, int], None] | None,
     on_written: Callable[[Written], None] | None,
+    strict: bool = False,
 ) -> BuildResult:
     root = (root or find_project_root(Path.cwd() / "pyproject.toml")).resolve()
     out_dir = out_dir if out_dir is not None else root / "build"
@@ -151,17 +157,28 @@ def _build(
     result = BuildResult()
     cache = ThemeCache(root, result)
     settings = load_build_settings(root, formats, result)
-    if settings is None:
+    if settings is None or (strict and result.warnings):
         return result
     names = theme_list(themes, root)
     # Parse each file once, whatever the number of themes.
-    docs = [
-        doc
-        for doc in (load_document(p, root, result) for p in content_files(paths, root))
-        if doc is not None
-    ]
+    docs = []
+    for path in content_files(paths, root):
+        before = len(result.warnings)
+        doc = load_document(path, root, result)
+        if doc is not None and not (strict and len(result.warnings) > before):
+            docs.append(doc)
     build_documents(
-        docs, names, cache, settings, root, out_dir, formats, result, progress, on_written
+        docs,
+        names,
+        cache,
+        settings,
+        root,
+        out_dir,
+        formats,
+        result,
+        progress,
+        on_written,
+        strict=strict,
     )
     return result
 
@@ -211,6 +228,7 @@ def build_documents(
     progress: Callable[[str, int, int], None] | None = None,
     on_written: Callable[[Written], None] | None = None,
     parallel: bool = True,
+    strict: bool = False,
 ) -> None:
     """Build parsed documents, each in `names` (or its front matter's theme), into `result`.
 
@@ -222,6 +240,8 @@ def build_documents(
         for name in (names or [doc.meta.theme])
         if cache.get(name, doc) is not None
     ]  # every theme loaded and checked once, here
+    if strict:  # a theme with warnings is not built with
+        jobs = [(doc, name) for doc, name in jobs if name not in cache.warned]
     if "newsletter" in formats:  # compile each theme's email templates once, report once
         broken = set()
         for name in dict.fromkeys(name for _, name in jobs):
@@ -231,7 +251,9 @@ def build_documents(
                 result.errors.extend(exc.diagnostics)
                 broken.add(name)
         jobs = [(doc, name) for doc, name in jobs if name not in broken]
-    outcomes = run_jobs(cache, settings, root, out_dir, formats, jobs, progress, parallel)
+    outcomes = run_jobs(
+        cache, settings, root, out_dir, formats, jobs, progress, parallel, strict
+    )
     for outcome in outcomes:
         result.errors.extend(outcome.errors)
         result.warnings.extend(outcome.warnings)
@@ -250,10 +272,11 @@ def run_jobs(
     jobs: list[tuple[Document, str]],
     progress: Callable[[str, int, int], None] | None = None,
     parallel: bool = True,
+    strict: bool = False,
 ) -> list[BuildResult]:
     """Build each (document, theme) pair, whose theme is loaded in `cache`; one result per
     pair, in order."""
-    job = _Job(cache, settings, root, out_dir, formats)
+    job = _Job(cache, settings, root, out_dir, formats, strict)
     workers = min(os.cpu_count() or 1, len(jobs)) if parallel else 1
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         # Several themes or files: one process per core. Forked workers share the parsed
@@ -287,6 +310,7 @@ class _Job:
     root: Path
     out_dir: Path
     formats: tuple[str, ...]
+    strict: bool = False  # a warning while rendering: nothing written for this pair
 
     def run(
         self, doc: Document, name: str, progress: Callable[[str, int, int], None] | None
@@ -338,6 +362,8 @@ class _Job:
                         what,
                     )
                 )
+        if self.strict and result.warnings:
+            return result
         for target, write, what in pending:
             write_atomic(target, write)
             result.written.append(Written(target, what))

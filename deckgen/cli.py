@@ -406,12 +406,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.watch:
         return cmd_watch(args, root, formats)
     result = build(
-        args.paths, args.theme, args.out, formats, root=root, progress=progress, on_written=written
+        args.paths,
+        args.theme,
+        args.out,
+        formats,
+        root=root,
+        progress=progress,
+        on_written=written,
+        strict=args.strict,
     )
     # Errors first: they are what stops the build; warnings follow.
     _report(result)
     if args.strict and result.warnings and not result.errors:
-        print(f"deckgen: {len(result.warnings)} warning(s) and --strict: failing", file=sys.stderr)
+        print(
+            f"deckgen: {len(result.warnings)} warning(s) and --strict: failing; "
+            "nothing was written for them",
+            file=sys.stderr,
+        )
         return 1
     if result.errors:
         files = len({e.path for e in result.errors})

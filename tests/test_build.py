@@ -64,3 +64,18 @@ def test_errors_from_workers_are_reported(project, capsys):
     assert main(["build", "--theme", "all", "--format", "deck", "-q"]) == 1
     err = capsys.readouterr().err
     assert err.count("content/broken.md:8: chart value for 'A'") == 1  # parsed once
+
+
+def test_strict_writes_nothing_for_what_a_warning_concerns(project, capsys):
+    """--strict treats a warning as an error for what it concerns: a theme with low
+    contrast builds nothing, the other theme still builds; exit 1."""
+    pale = project / "themes" / "pale"
+    pale.mkdir(parents=True, exist_ok=True)
+    (pale / "theme.toml").write_text('name = "pale"\n[colors]\ntext = "#AAAAAA"\n', "utf-8")
+    code = main(["build", "--theme", "pale", "--theme", "default", "--strict", "--format", "deck"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "themes/pale/theme.toml:3: warning: contrast" in err
+    assert "--strict: failing; nothing was written for them" in err
+    assert not (project / "build" / "pale").exists()
+    assert list((project / "build" / "default").glob("*.pptx"))
