@@ -487,6 +487,7 @@ class _Builder:
             tuple(self.inline(c) for c in tr)
             for tr in (body.findall("tr") if body is not None else [])
         )
+        self.check_table_rows(line, len(header))
         columns = max([len(header)] + [len(r) for r in rows]) if (header or rows) else 0
         aligns += [None] * (columns - len(aligns))
         final: list[Align] = []
@@ -499,6 +500,25 @@ class _Builder:
             numeric = bool(cells) and all(NUMBER_CELL.match(c) for c in cells)
             final.append("right" if numeric else "left")
         return Table(header, rows, tuple(final), line)
+
+    def check_table_rows(self, line: int, columns: int) -> None:
+        """Python-Markdown drops the cells of a row beyond the header's silently: say so,
+        at the row's line (the source rows are read again: the tree no longer has them)."""
+        if not columns:
+            return
+        first = max(0, line - self.offset - 1)
+        for k in range(first, len(self.body)):
+            text = self.body[k].strip()
+            if not text:
+                break
+            cells = _table_cells(text)
+            if len(cells) > columns and not set("".join(cells)) <= set("-: "):
+                self.report.warn(
+                    f"this table row has {len(cells)} cells but the header has {columns}: "
+                    f"the last {len(cells) - columns} would be dropped; add header cells or "
+                    "merge them",
+                    k + 1 + self.offset,
+                )
 
     def fence(self, fence: mdext.Fence) -> Block:
         line = fence.line + self.offset
@@ -828,6 +848,32 @@ def _same_style(a: Run, b: Run) -> bool:
         b.strike,
         b.href,
     )
+
+
+def _table_cells(row: str) -> list[str]:
+    """The cells of a Markdown table row as Python-Markdown splits them: on '|' outside
+    code spans and not escaped, the outer pipes optional."""
+    cells, current, in_code, k = [], [], False, 0
+    while k < len(row):
+        char = row[k]
+        if char == "\\" and k + 1 < len(row):
+            current.append(row[k : k + 2])
+            k += 2
+            continue
+        if char == "`":
+            in_code = not in_code
+        if char == "|" and not in_code:
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        k += 1
+    cells.append("".join(current))
+    if row.startswith("|"):
+        cells = cells[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        cells = cells[:-1]
+    return cells
 
 
 def _cell_align(cell: etree.Element) -> Align | None:

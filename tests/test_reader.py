@@ -1048,3 +1048,20 @@ def test_a_huge_paragraph_is_an_error_not_a_hang(tmp_path: Path) -> None:
     code = one_error(tmp_path, src(*FM, "## A", "", "```", "x" * 20_000, "```"))
     assert code.line == 7 and code.message.startswith("a code line of 20,000 characters")
     assert doc_of(tmp_path, *FM, "## A", "", "mot " * 2_000).slides[0].blocks
+
+
+def test_a_row_with_more_cells_than_the_header_is_a_warning_at_its_line(tmp_path):
+    from deckgen.reader import _table_cells
+
+    path = tmp_path / "t.md"
+    path.write_text(
+        "---\ntitle: T\n---\n\n## T\n\n| A | B |\n|---|---|\n| 1 | 2 |\n| 3 | 4 | 5 |\n"
+        "| `a|b` | x \\| y |\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    _, warnings = read_document(path, tmp_path)
+    assert [(w.line, w.message.split(":")[0]) for w in warnings] == [
+        (10, "this table row has 3 cells but the header has 2")
+    ]
+    assert _table_cells("| `a|b` | x \\| y |") == [" `a|b` ", " x \\| y "]
