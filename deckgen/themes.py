@@ -587,7 +587,9 @@ def _scheme_of(prs) -> TemplateScheme:
 
     master = prs.slide_masters[0].part
     theme_part = next(r.target_part for r in master.rels.values() if r.reltype == RT.THEME)
-    root = etree.fromstring(theme_part.blob)
+    from .render.pptx_xml import SAFE_PARSER
+
+    root = etree.fromstring(theme_part.blob, SAFE_PARSER)
 
     def color(slot: str) -> str | None:
         node = root.find(f".//{A_NS}clrScheme/{A_NS}{slot}")

@@ -68,6 +68,11 @@ def remove_all_slides(prs) -> None:
         id_list.remove(sld_id)
 
 
+# Template parts come from clients: never resolve entities nor fetch anything (themes.py
+# already refuses parts that declare a DTD; this is the second lock).
+SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
 def apply_theme(prs, colors, fonts, slots: frozenset[str] | None = None) -> None:
     """Write the theme's colours and fonts into the template's theme parts (native theme
     colours: a user who changes them in PowerPoint changes the whole deck). `slots` limits
@@ -96,7 +101,7 @@ def apply_theme(prs, colors, fonts, slots: frozenset[str] | None = None) -> None
         if id(theme_part) in done:
             continue
         done.add(id(theme_part))
-        root = etree.fromstring(theme_part.blob)
+        root = etree.fromstring(theme_part.blob, SAFE_PARSER)
         scheme = root.find(".//a:clrScheme", NS)
         for name, value in wanted.items():
             slot = scheme.find(f"a:{name}", NS)
