@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import FORMATS, Written, build
+from .console import INTERRUPTED
 from .errors import DeckgenError, UsageError, display_path
 from .output import write_bytes_atomic
 from .reader import find_project_root
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         print(
-            "deckgen: interrupted; outputs already written are complete, none is partial",
+            INTERRUPTED,
             file=sys.stderr,
         )
         return 130

@@ -291,16 +291,27 @@ def test_version_subprocess(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
-def test_ctrl_c_while_loading_exits_130_without_traceback(tmp_path: Path) -> None:
-    """Ctrl-C in the first ~0.15 s of `python -m deckgen` (libraries still loading) printed
-    a KeyboardInterrupt traceback. A stand-in yaml package raises it at import time."""
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "deckgen", "build"],
+        # What the installed `deckgen` script runs (its [project.scripts] entry point).
+        ["-c", "import sys; sys.argv = ['deckgen', 'build']; "
+         "from deckgen.console import main; main()"],
+    ],
+    ids=["python -m deckgen", "deckgen script"],
+)
+def test_ctrl_c_while_loading_exits_130_without_traceback(tmp_path: Path, command) -> None:
+    """Ctrl-C in the first ~0.15 s of `python -m deckgen` or `deckgen` (libraries still
+    loading) printed a KeyboardInterrupt traceback. A stand-in yaml package raises it at
+    import time."""
     fake = tmp_path / "fake" / "yaml"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise KeyboardInterrupt\n", encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text("")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake.parent), str(REPO)])}
     proc = subprocess.run(
-        [sys.executable, "-m", "deckgen", "build"],
+        [sys.executable, *command],
         cwd=tmp_path,
         env=env,
         capture_output=True,
