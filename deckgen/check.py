@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .build import BuildResult, ThemeCache, content_files
+from .build import BuildResult, ThemeCache, content_files, theme_list
 from .config import Settings, load_settings
 from .errors import Diagnostic, InputError, display_path
 from .model import (
@@ -68,16 +68,8 @@ RULES: dict[str, tuple[str, str]] = {
     "fr-quotes": ("warning", "English quotes in French text, where « » are expected"),
 }
 
-# Email clients the newsletter must work in (caniemail ids), and the features the default
-# templates use knowingly, each harmless where it is unsupported.
-EMAIL_CLIENTS = (
-    "outlook.windows",
-    "gmail.desktop-webmail",
-    "gmail.android",
-    "gmail.ios",
-    "apple-mail.macos",
-    "apple-mail.ios",
-)
+# The features the default templates use knowingly, each harmless where it is unsupported
+# (the clients checked: caniemail.DEFAULT_CLIENTS, Outlook, Gmail and Apple Mail).
 EMAIL_ALLOWED = frozenset(
     {
         "html-doctype",  # Outlook for Windows ignores it; the tables render the same
@@ -163,8 +155,6 @@ class CheckReport:
 def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> CheckReport:
     """Check every content file in every theme asked for (its front matter's when none;
     'all' for every theme). Never raises for bad input: problems are findings."""
-    from .themes import theme_names
-
     root = root.resolve()
     report = CheckReport(root)
     out: list[Finding] = report.findings
@@ -174,9 +164,7 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
     except InputError as exc:
         out.extend(_from_diagnostics(exc.diagnostics, None))
         settings = Settings()
-    names = list(themes)
-    if "all" in names:
-        names = [name for name, _, _ in theme_names(root)]
+    names = theme_list(themes, root)
     result = BuildResult()
     cache = ThemeCache(root, result)
     for path in content_files(paths, root):
@@ -435,7 +423,7 @@ def _email(doc: Document, theme: Theme, env, settings: Settings, root: Path) -> 
             theme.name,
         )
     seen = set()
-    for f in check_html(html, EMAIL_CLIENTS, allow=EMAIL_ALLOWED):
+    for f in check_html(html, allow=EMAIL_ALLOWED):
         key = (f.feature, f.client)
         if key in seen:
             continue

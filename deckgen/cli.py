@@ -29,6 +29,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
+def _add_sources(parser: argparse.ArgumentParser, verb: str) -> None:
+    """PATH ... and --theme NAME (repeatable, 'all'), as build, check, preview and serve
+    take them."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="Markdown files or folders (default: every content/*.md)",
+    )
+    parser.add_argument(
+        "--theme",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"theme to {verb}, repeatable; 'all' for every theme "
+        "(default: the file's front matter theme)",
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="deckgen",
@@ -38,20 +58,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     b = commands.add_parser("build", help="build the outputs of content files")
-    b.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="Markdown files or folders (default: every content/*.md)",
-    )
-    b.add_argument(
-        "--theme",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="theme to build with, repeatable; 'all' for every theme (default: the file's front matter theme)",
-    )
+    _add_sources(b, "build with")
     b.add_argument(
         "--out",
         type=Path,
@@ -80,27 +87,13 @@ def make_parser() -> argparse.ArgumentParser:
         "preview",
         help="contact sheets: first slides (LibreOffice) and the email (Chromium), per theme",
     )
-    pv.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Markdown files or folders")
-    pv.add_argument(
-        "--theme",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="theme to preview, repeatable; 'all' for every theme (default: the file's theme)",
-    )
+    _add_sources(pv, "preview")
     pv.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
     pv.add_argument("--debug", action="store_true", help="show tracebacks")
     ck = commands.add_parser(
         "check", help="check decks, newsletters, themes and typography before presenting or sending"
     )
-    ck.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Markdown files or folders")
-    ck.add_argument(
-        "--theme",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="theme to check with, repeatable; 'all' for every theme (default: the file's theme)",
-    )
+    _add_sources(ck, "check with")
     ck.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     ck.add_argument(
         "--format",
@@ -109,20 +102,15 @@ def make_parser() -> argparse.ArgumentParser:
         help="text for people (default) or json for CI (stable, versioned)",
     )
     ck.add_argument("--debug", action="store_true", help="show tracebacks")
-    it = commands.add_parser("init", help="start a new project in DIR (example content, theme, list)")
+    it = commands.add_parser(
+        "init", help="start a new project in DIR (example content, theme, list)"
+    )
     it.add_argument("folder", type=Path, metavar="DIR")
     sv = commands.add_parser(
         "serve",
         help="live preview on 127.0.0.1: slides, the email in 600 px and phone frames, the check",
     )
-    sv.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Markdown files or folders")
-    sv.add_argument(
-        "--theme",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="theme to preview, repeatable; 'all' for every theme (default: the file's theme)",
-    )
+    _add_sources(sv, "preview")
     sv.add_argument(
         "--port",
         type=_port,

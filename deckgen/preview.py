@@ -18,14 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import clients
-from .build import BuildResult, ThemeCache, Written, content_files, load_document
+from .build import BuildResult, ThemeCache, Written, content_files, load_document, theme_list
 from .config import load_settings
 from .errors import InputError
 from .model import Asset, Document
 from .output import write_bytes_atomic
 from .render import pptx_speed
 from .render.deck import render_deck
-from .themes import Theme, theme_names
+from .themes import Theme
 
 SLIDES = 6  # the first slides, in 2 columns x 3 rows
 THUMB = (480, 270)  # a 16:9 slide; 4:3 decks are letterboxed
@@ -59,14 +59,10 @@ def preview(
     except InputError as exc:
         result.errors.extend(exc.diagnostics)
         return result
-    docs = [
-        d for d in (load_document(p, root, result) for p in content_files(paths, root)) if d
-    ]
+    docs = [d for d in (load_document(p, root, result) for p in content_files(paths, root)) if d]
     if not docs:
         return result
-    names = list(themes)
-    if "all" in names:
-        names = [name for name, _, _ in theme_names(root)]
+    names = theme_list(themes, root)
     deck_doc = docs[0]
     mail_doc = next((d for d in reversed(docs) if d.meta.preheader), docs[-1])
     for name in dict.fromkeys(names or [deck_doc.meta.theme]):
