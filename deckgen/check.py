@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from .build import BuildResult, ThemeCache, content_files, theme_list
 from .config import Settings, load_settings
-from .errors import Diagnostic, InputError, display_path
+from .errors import Diagnostic, InputError, display_path, location
 from .model import (
     Block,
     Chart,
@@ -79,8 +79,6 @@ EMAIL_ALLOWED = frozenset(
         "css-overflow",
     }
 )
-GMAIL_CLIP = 102 * 1024
-CLIP_WARNING = 90 * 1024
 SUBJECT_MAX = 78
 PX_PER_EMU = 96 / 914400  # pixels at 96 dpi, the size a picture must have to look sharp
 BLUR_RATIO = 0.75  # shown up to 1/0.75 = 133 % of its pixels is still acceptable
@@ -96,13 +94,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        where = ""
-        if self.path is not None:
-            where = (
-                f"{display_path(self.path)}:{self.line}: "
-                if self.line
-                else (f"{display_path(self.path)}: ")
-            )
+        where = location(self.path, self.line)
         theme = f" [{self.theme}]" if self.theme else ""
         return f"{where}{self.severity}: {self.message} ({self.rule}){theme}"
 
@@ -398,10 +390,11 @@ def _inlines(blocks: Iterable[Block], line: int) -> Iterator[tuple[Inline, int]]
 
 def _email(doc: Document, theme: Theme, env, settings: Settings, root: Path) -> Iterator[Finding]:
     from .mail.caniemail import check_html
+    from .newsletter import CLIP_WARNING, GMAIL_CLIP, identity
     from .render import email
 
-    sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
-    links = email.Links(view=settings.base_url, unsubscribe=settings.unsubscribe_url)
+    settings, sender, view = identity(doc, theme, settings)
+    links = email.Links(view=view, unsubscribe=settings.unsubscribe_url)
     html = email.render_email(doc, theme, env, lambda a: "cid:" + a.key, sender, links)
     size = len(html.encode("utf-8"))
     if size > GMAIL_CLIP:

@@ -38,6 +38,18 @@ FOOTER_TEXT = {
 }
 
 
+def identity(doc: Document, theme: Theme, settings: Settings) -> tuple[Settings, email.Sender, str]:
+    """How this theme sends this document: the settings with the theme's ``[email]`` over
+    ``[tool.deckgen]`` (a client theme may send in the client's name), the sender the footer
+    shows, and the "view in browser" URL (``base_url/<theme>/<stem>.html``, empty without a
+    base_url). Shared by the build, the check, the preview and sending."""
+    settings = replace(settings, **{k: v for k, v in theme.email.items() if k != "link_color"})
+    sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
+    base = settings.base_url.rstrip("/")
+    view = f"{base}/{theme.folder.name}/{doc.stem}.html" if base else ""
+    return settings, sender, view
+
+
 @dataclass
 class NewsletterOutputs:
     files: list[tuple[str, bytes, str]] = field(default_factory=list)  # suffix, data, summary
@@ -53,10 +65,8 @@ def build_newsletter(
     html_path: Path,
 ) -> NewsletterOutputs:
     out = NewsletterOutputs()
-    # A client theme may send in the client's name: its [email] overrides [tool.deckgen].
-    settings = replace(settings, **{k: v for k, v in theme.email.items() if k != "link_color"})
+    settings, sender, view = identity(doc, theme, settings)
     base = settings.base_url.rstrip("/")
-    theme_dir = html_path.parent.name
 
     def published(asset: Asset) -> str:
         """A picture's URL on the published page, or its path from the local page."""
@@ -68,8 +78,6 @@ def build_newsletter(
             return f"{base}/{relative}"
         return Path(os.path.relpath(asset.source, html_path.parent)).as_posix()
 
-    view = f"{base}/{theme_dir}/{html_path.name}" if base else ""
-    sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
     links = email.Links(view=view, unsubscribe=settings.unsubscribe_url)
     # Rendered once with a token per picture; the page gets published URLs, the message
     # its CID references (rendering costs milliseconds, a replacement microseconds).

@@ -14,12 +14,11 @@ import base64
 import io
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 
 from . import clients
 from .build import BuildResult, ThemeCache, Written, content_files, load_document, theme_list
-from .config import load_settings
+from .config import Settings, load_settings
 from .errors import InputError
 from .model import Asset, Document
 from .output import write_bytes_atomic
@@ -98,7 +97,7 @@ def _sheet(deck_doc, mail_doc, theme: Theme, cache, env, settings, folder: Path)
         count = min(SLIDES, len(prs.slides))
         pngs = clients.pdf_pages_to_png(pdf, folder, 1, count, THUMB[0])
     email_png = clients.screenshot_html(
-        _email_html(mail_doc, theme, env, settings),
+        email_page(mail_doc, theme, env, settings),
         EMAIL_WIDTH,
         round(GRID_HEIGHT * EMAIL_WIDTH / EMAIL_COLUMN),
         folder / "email.png",
@@ -149,16 +148,16 @@ def _font(theme: Theme, size: int):
     return ImageFont.load_default(size)
 
 
-def _email_html(doc: Document, theme: Theme, env, settings) -> str:
-    """The newsletter as a reader sees it, its pictures inline (data: URIs: the preview
-    shows them without publishing them anywhere)."""
+def email_page(doc: Document, theme: Theme, env, settings: Settings) -> str:
+    """The newsletter as a reader sees it, its pictures inline (data: URIs: the contact
+    sheet and ``deckgen serve`` show them without publishing them anywhere)."""
+    from .newsletter import identity
     from .render import email
 
-    settings = replace(settings, **{k: v for k, v in theme.email.items() if k != "link_color"})
+    settings, sender, view = identity(doc, theme, settings)
 
     def data_uri(asset: Asset) -> str:
         return f"data:{asset.mime};base64,{base64.b64encode(asset.data).decode('ascii')}"
 
-    sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
-    links = email.Links(view=settings.base_url, unsubscribe=settings.unsubscribe_url)
+    links = email.Links(view=view, unsubscribe=settings.unsubscribe_url)
     return email.render_email(doc, theme, env, data_uri, sender, links)

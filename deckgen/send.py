@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -131,8 +131,7 @@ def prepare_campaign(
     name: str | None = None,
 ) -> Campaign:
     """Read and render the newsletter once, with a token for every merge field."""
-    from .newsletter import Personalizer, field_token
-    from .render import email
+    from .newsletter import Personalizer, field_token, identity
 
     result = BuildResult()
     doc = load_document(content, root, result)
@@ -144,8 +143,7 @@ def prepare_campaign(
     if theme is None:
         raise InputError.many(result.errors)
     env = cache.email_environment(theme_name)
-    # A client theme may send in the client's name: its [email] overrides [tool.deckgen].
-    settings = replace(settings, **{k: v for k, v in theme.email.items() if k != "link_color"})
+    settings, sender, view = identity(doc, theme, settings)
     if not settings.sender_address:
         raise InputError(
             "no sender address: set sender_address in [tool.deckgen] (or [email] in the "
@@ -167,9 +165,6 @@ def prepare_campaign(
         used[asset.key] = asset  # the pictures the message embeds, as CID parts
         return f"cid:{asset.key}"
 
-    base = settings.base_url.rstrip("/")
-    view = f"{base}/{theme_name}/{doc.stem}.html" if base else ""
-    sender = email.Sender(settings.sender_name or doc.meta.author, settings.postal_address)
     personalizer = Personalizer(doc, theme, env, image_src, sender, view)
     html, text = personalizer.render({f: field_token(f) for f in personalizer.fields})
     subject = doc.meta.subject or doc.meta.title

@@ -173,13 +173,13 @@ def _email_preview(watcher: Watcher, doc, name: str) -> str | None:
     """The newsletter as a reader sees it, pictures inline (nothing to publish first)."""
     if "newsletter" not in watcher.formats or watcher.settings is None:
         return None
-    from .preview import _email_html  # the contact sheet's renderer: one way to show it
+    from .preview import email_page  # the contact sheet's renderer: one way to show it
 
     theme = watcher.cache.themes.get(name)
     env = watcher.cache.environments.get(name)
     if theme is None or env is None:
         return None
-    return _email_html(doc, theme, env, watcher.settings)
+    return email_page(doc, theme, env, watcher.settings)
 
 
 # --- the background renderer --------------------------------------------------------------
@@ -235,8 +235,6 @@ class Renderer(threading.Thread):
 
             report = run_check(watcher.paths, watcher.theme_args, watcher.root)
             self.preview.update(check=report.to_json(), check_note="")
-        except ImportError:
-            self.preview.update(check=None, check_note="deckgen check is not available here")
         except Exception as exc:  # a bug in the check must not stop the preview
             self.preview.update(
                 check=None, check_note=f"the check failed: {type(exc).__name__}: {exc}"

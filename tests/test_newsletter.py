@@ -165,3 +165,31 @@ def test_a_client_theme_sends_in_its_own_name_and_colours(project, capsys):
     assert msg["Reply-To"] == "formation@example.com"  # not overridden: from [tool.deckgen]
     page = (out / "lettre.html").read_text(encoding="utf-8")
     assert "color: #8A1538" in page and "background-color: #0B5D1E" in page
+
+
+def test_a_client_theme_sends_in_its_own_name_everywhere(tmp_path):
+    """The build, the check, the preview and sending all take the sender from
+    newsletter.identity: the theme's [email] over [tool.deckgen]."""
+    from deckgen.config import Settings
+    from deckgen.newsletter import identity
+    from deckgen.reader import read_document
+    from deckgen.themes import load_theme
+
+    root = Path(__file__).resolve().parent.parent
+    doc, _ = read_document(root / "content" / "medias-vs-reseaux.md", root)
+    theme, _ = load_theme("atelier-durand", root)
+    settings = Settings(
+        base_url="https://lettre.example.com/",
+        sender_name="Hélène Marchand",
+        sender_address="lettre@example.com",
+        postal_address="1 rue X",
+    )
+    sent, sender, view = identity(doc, theme, settings)
+    assert (sent.sender_name, sent.sender_address) == (
+        "Atelier Durand",
+        "communication@atelier-durand.example",
+    )
+    assert (sender.name, sender.postal) == ("Atelier Durand", "1 rue X")
+    assert view == "https://lettre.example.com/atelier-durand/medias-vs-reseaux.html"
+    _, _, none = identity(doc, theme, Settings())
+    assert none == ""
