@@ -23,15 +23,15 @@ class Diagnostic:
     severity: str = "error"  # "error" or "warning"
 
     def __str__(self) -> str:
-        where = ""
-        if self.path is not None:
-            where = (
-                f"{display_path(self.path)}:{self.line}: "
-                if self.line
-                else f"{display_path(self.path)}: "
-            )
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}{prefix}{self.message}"
+        return f"{location(self.path, self.line)}{prefix}{self.message}"
+
+
+def location(path: Path | None, line: int | None) -> str:
+    """``path:line: `` (or ``path: ``, or nothing) before a message."""
+    if path is None:
+        return ""
+    return f"{display_path(path)}:{line}: " if line else f"{display_path(path)}: "
 
 
 def display_path(path: Path) -> str:
