@@ -390,6 +390,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"wrote {display_path(item.path)} ({item.what})")
 
+    if args.watch and args.strict:
+        # Watching keeps the last good outputs and shows warnings as they come; failing
+        # on them is the check's job.
+        raise UsageError(
+            "deckgen build: --strict does not go with --watch; watch without it, and run "
+            "'deckgen check --strict' to fail on warnings"
+        )
     root = _check_paths_and_themes("build", args.paths, args.theme)
     formats = FORMATS if args.format == "all" else (args.format,)
     if args.watch:

@@ -259,6 +259,9 @@ def test_warning_does_not_fail_the_build(project: Path, capsys: pytest.CaptureFi
         pytest.param([], "give a command", id="no-command"),
         pytest.param(["frobnicate"], "invalid choice: 'frobnicate'", id="unknown-command"),
         pytest.param(["build", "--out"], "expected one argument", id="out-without-dir"),
+        pytest.param(
+            ["build", "--watch", "--strict"], "--strict does not go with --watch", id="watch-strict"
+        ),
     ],
 )
 def test_usage_errors(
