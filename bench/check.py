@@ -15,25 +15,13 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import record  # noqa: E402
-
-
-def timed(cmd: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
+from report import record, timed_process  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,11 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
         deckgen = [sys.executable, "-m", "deckgen"]
         check = [
-            timed([*deckgen, "check", "--theme", "all", "--strict"], project)
+            timed_process([*deckgen, "check", "--theme", "all", "--strict"], project)
             for _ in range(args.runs)
         ]
         build = [
-            timed([*deckgen, "build", "-q", "--theme", "all"], project) for _ in range(args.runs)
+            timed_process([*deckgen, "build", "-q", "--theme", "all"], project)
+            for _ in range(args.runs)
         ]
     c, b = statistics.median(check), statistics.median(build)
     print(

@@ -16,25 +16,13 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import record  # noqa: E402
-
-
-def run(cmd: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
-    return elapsed
+from report import record, timed_process  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,10 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         together, separate = [], []
         for _ in range(args.runs):
             shutil.rmtree(project / "build", ignore_errors=True)
-            together.append(run([*python, "--theme", "all"], project))
+            together.append(timed_process([*python, "--theme", "all"], project))
             shutil.rmtree(project / "build", ignore_errors=True)
             separate.append(
-                sum(run([*python, str(f), "--theme", t], project) for f in files for t in themes)
+                sum(
+                    timed_process([*python, str(f), "--theme", t], project)
+                    for f in files
+                    for t in themes
+                )
             )
         outputs = len(list((project / "build").rglob("*.*")))
     one, six = statistics.median(together), statistics.median(separate)
