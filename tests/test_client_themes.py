@@ -360,3 +360,31 @@ def test_titles_in_capitals_do_not_overflow_in_libreoffice(tmp_path):
     result = build([tmp_path / "x.md"], ["capitales"], tmp_path / "out", ["deck"], tmp_path)
     assert not result.errors
     assert_deck_renders_cleanly(tmp_path / "out" / "capitales" / "x.pptx", tmp_path / "pdf")
+
+
+def test_text_keeps_clear_of_a_logo_on_a_layout_it_shares(tmp_path):
+    """The title slide on the content layout, with no logo of its own (title = false):
+    the layout still carries the other slides' logo, so the title keeps clear of it."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    folder = tmp_path / "themes" / "partage"
+    shutil.copytree(SME, folder)
+    toml = (folder / "theme.toml").read_text(encoding="utf-8")
+    toml = toml.replace('name = "atelier-durand"', 'name = "partage"')
+    toml = toml.replace('title = "Titre"', 'title = "Titre et contenu"')
+    toml = toml.replace("height = 30", "height = 60\ntitle = false")
+    (folder / "theme.toml").write_text(toml, encoding="utf-8")
+    long_title = "Médias sociaux et PME : ce que les dirigeants en pensent vraiment " * 2
+    (tmp_path / "x.md").write_text(
+        f"---\ntitle: \"{long_title.strip()}\"\n---\n\n## A\n\nTexte.\n", encoding="utf-8"
+    )
+    result = build([tmp_path / "x.md"], ["partage"], tmp_path / "out", ["deck"], tmp_path)
+    assert not result.errors, result.errors
+    prs = Presentation(str(tmp_path / "out" / "partage" / "x.pptx"))
+    first = prs.slides[0]
+    (logo,) = [s for s in first.slide_layout.shapes if s.name == "Logo"]
+    title = first.shapes.title
+    assert (
+        title.left + title.width <= logo.left
+        or title.top >= logo.top + logo.height
+        or logo.left + logo.width <= title.left
+    ), "the title overlaps the logo of its layout"

@@ -189,26 +189,22 @@ def _place_logo(prs, theme: Theme, layouts: dict) -> dict[str, Rect]:
     logo = theme.logo
     if logo is None:
         return {}
-    placed: dict[str, Rect] = {}
-    by_layout: dict[int, tuple[object, bool]] = {}
+    kinds_on: dict[int, list[str]] = {}  # layout -> the slide kinds built on it
     for kind, layout in layouts.items():
-        large = kind == "title"
-        if not (logo.title if large else logo.slides):
+        kinds_on.setdefault(id(layout), []).append(kind)
+    placed: dict[str, Rect] = {}
+    for kinds in kinds_on.values():
+        layout = layouts[kinds[0]]
+        if not any(logo.title if kind == "title" else logo.slides for kind in kinds):
             continue
-        seen = by_layout.get(id(layout))
-        # A layout shared by the title slide and other kinds gets the small logo.
-        by_layout[id(layout)] = (layout, large and (seen is None or seen[1]))
-    rects: dict[int, Rect] = {}
-    for key, (layout, large) in by_layout.items():
-        height = int(Pt(logo.height * (2 if large else 1)))
+        # Large on a layout used only for the title slide; a shared one gets the small logo.
+        height = int(Pt(logo.height * (2 if kinds == ["title"] else 1)))
         width = round(height * logo.asset.width / max(logo.asset.height, 1))
         x = LOGO_MARGIN if logo.position.endswith("left") else prs.slide_width - LOGO_MARGIN - width
         rect = Rect(int(x), int(LOGO_MARGIN), width, height)
         pptx_xml.add_layout_picture(layout, logo.asset.data, rect, theme.name)
-        rects[key] = rect
-    for kind, layout in layouts.items():
-        if id(layout) in rects and (logo.title if kind == "title" else logo.slides):
-            placed[kind] = rects[id(layout)]
+        # Every kind on that layout shows the picture: all keep their text clear of it.
+        placed.update(dict.fromkeys(kinds, rect))
     return placed
 
 
