@@ -93,14 +93,17 @@ def render_deck(
     return prs
 
 
-def _prepare(theme: Theme):
-    """The template opened and themed, its layouts, logo boxes and geometry."""
+def _prepare(theme: Theme, drawing: bool = True):
+    """The template opened, its layouts, logo boxes and geometry; made ready to draw on
+    (example slides removed, theme colours and fonts written, logos placed) unless only
+    the geometry is wanted."""
     prs = Presentation(io.BytesIO(theme.template))
-    pptx_xml.remove_all_slides(prs)
-    pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
-    pptx_speed.make_linear(prs)
+    if drawing:
+        pptx_xml.remove_all_slides(prs)
+        pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
+        pptx_speed.make_linear(prs)
     layouts = _layouts(prs, theme)
-    logos = _place_logo(prs, theme, layouts)
+    logos = _place_logo(prs, theme, layouts, drawing)
     geometry = Geometry(
         prs.slide_width,
         prs.slide_height,
@@ -113,7 +116,7 @@ def _prepare(theme: Theme):
 def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> Planner:
     """The planner of `doc` in `theme`, for checks that need the plan without a deck
     (call its `plan()`)."""
-    _, _, _, geometry = _prepare(theme)
+    _, _, _, geometry = _prepare(theme, drawing=False)
     return Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
 
 
@@ -182,10 +185,10 @@ LOGO_MARGIN = Emu(274320)  # 0.3 in from the slide's edges
 LOGO_GAP = Emu(91440)  # 0.1 in between the logo and any text
 
 
-def _place_logo(prs, theme: Theme, layouts: dict) -> dict[str, Rect]:
+def _place_logo(prs, theme: Theme, layouts: dict, drawing: bool = True) -> dict[str, Rect]:
     """Put the theme's logo on the layouts the deck uses (one picture per layout, shown on
-    every slide built on it, as corporate templates do) and return its box per slide kind.
-    The title slide's layout gets it twice as large."""
+    every slide built on it, as corporate templates do; only the boxes unless `drawing`)
+    and return its box per slide kind. The title slide's layout gets it twice as large."""
     logo = theme.logo
     if logo is None:
         return {}
@@ -202,7 +205,8 @@ def _place_logo(prs, theme: Theme, layouts: dict) -> dict[str, Rect]:
         width = round(height * logo.asset.width / max(logo.asset.height, 1))
         x = LOGO_MARGIN if logo.position.endswith("left") else prs.slide_width - LOGO_MARGIN - width
         rect = Rect(int(x), int(LOGO_MARGIN), width, height)
-        pptx_xml.add_layout_picture(layout, logo.asset.data, rect, theme.name)
+        if drawing:
+            pptx_xml.add_layout_picture(layout, logo.asset.data, rect, theme.name)
         # Every kind on that layout shows the picture: all keep their text clear of it.
         placed.update(dict.fromkeys(kinds, rect))
     return placed
