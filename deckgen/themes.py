@@ -327,10 +327,9 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
     email_templates: dict[str, str] = {}
     template_files: dict[str, Path] = {}
     for source in reversed(folders):  # the default's first, each child overriding
-        email_templates.update(_read_templates(source / "templates"))
-        template_files.update(
-            {name: source / "templates" / name for name in _read_templates(source / "templates")}
-        )
+        found = _read_templates(source / "templates")
+        email_templates.update(found)
+        template_files.update({name: source / "templates" / name for name in found})
     report.raise_if_errors()
     theme = Theme(
         name=str(chain[0][1].get("name", folder.name)),
