@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .build import BuildResult, ThemeCache, content_files, theme_list
+from .build import BuildResult, ThemeCache, content_files, load_document, theme_list
 from .config import Settings, load_settings
 from .errors import Diagnostic, InputError, display_path, location
 from .model import (
@@ -38,7 +38,6 @@ from .model import (
     Table,
     walk,
 )
-from .reader import read_document
 from .themes import Theme
 
 JSON_VERSION = 1
@@ -161,15 +160,12 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
     cache = ThemeCache(root, result)
     for path in content_files(paths, root):
         report.files.append(path)
-        try:
-            raw, warnings = read_document(path, root)
-        except InputError as exc:
-            out.extend(_from_diagnostics(exc.diagnostics, None))
+        before = len(result.errors), len(result.warnings)
+        doc = load_document(path, root, result)  # as the build reads it
+        out.extend(_from_diagnostics(result.errors[before[0] :], None))
+        out.extend(_from_diagnostics(result.warnings[before[1] :], None))
+        if doc is None:
             continue
-        out.extend(_from_diagnostics(warnings, None))
-        from . import typography
-
-        doc = typography.apply(raw)
         out.extend(_typography(doc))
         out.extend(_document(doc, root))
         for name in names or [doc.meta.theme]:
@@ -196,16 +192,10 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
 
 # --- where findings come from --------------------------------------------------------------
 
-THEME_RULES = (("contrast", "theme-contrast"), ("no font files", "theme-font-missing"))
-
-
 def _from_diagnostics(diagnostics: Iterable[Diagnostic], theme: str | None) -> list[Finding]:
     found = []
     for d in diagnostics:
-        if d.severity == "warning":
-            rule = next((r for key, r in THEME_RULES if key in d.message), "input-warning")
-        else:
-            rule = "input"
+        rule = d.rule or ("input-warning" if d.severity == "warning" else "input")
         found.append(Finding(rule, RULES[rule][0], d.path, d.line, theme, d.message))
     return found
 

@@ -21,6 +21,7 @@ class Diagnostic:
     line: int | None
     message: str
     severity: str = "error"  # "error" or "warning"
+    rule: str = ""  # what kind of problem, for deckgen check ("theme-contrast", ...)
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
@@ -83,8 +84,8 @@ class Collector:
     def error(self, message: str, line: int | None = None) -> None:
         self.errors.append(Diagnostic(self.path, line, message))
 
-    def warn(self, message: str, line: int | None = None) -> None:
-        self.warnings.append(Diagnostic(self.path, line, message, "warning"))
+    def warn(self, message: str, line: int | None = None, rule: str = "") -> None:
+        self.warnings.append(Diagnostic(self.path, line, message, "warning", rule))
 
     def raise_if_errors(self) -> None:
         if self.errors:

@@ -296,6 +296,7 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
                     f'fonts-crosextra-carlito, or add [fonts.files."{family}"] to the theme); '
                     "text is measured with a wider fallback font",
                     where.line(("fonts",), "body"),
+                    rule="theme-font-missing",
                 )
                 face = fallback_font_face(family)
         if face is not None:
@@ -307,6 +308,7 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             message,
             where.line(("email",) if key == "link_color" else ("colors",), key)
             or where.line(("colors",)),
+            rule="theme-contrast",
         )
     if scheme is not None and template_path is not None:
         problem = missing_layouts(scheme.layouts, layouts)
