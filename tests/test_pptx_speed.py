@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import re
+import sys
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -354,3 +356,34 @@ def test_fast_save_writes_the_same_package_as_python_pptx(tmp_path):
     assert a.namelist() == b.namelist()
     for name in a.namelist():
         assert a.read(name) == b.read(name), name
+
+
+@pytest.mark.parametrize("where", ["write", "close"])
+def test_ctrl_c_inside_a_member_stays_ctrl_c(where: str) -> None:
+    """CI once saw Ctrl-C land inside a zip member's close(): the `with ZipFile` exit then
+    raised "open writing handle", an internal error instead of exit 130, and __del__
+    printed a traceback. The interrupt must come out as itself, with nothing printed."""
+    from deckgen.render import pptx_speed
+
+    prs = Presentation()
+    for _ in range(3):
+        prs.slides.add_slide(prs.slide_layouts[1])
+    original = getattr(zipfile._ZipWriteFile, where)
+    calls = Counter[str]()
+
+    def interrupted(self, *args):  # type: ignore[no-untyped-def]
+        calls[where] += 1
+        if calls[where] == 5:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    unraisable: list[object] = []
+    with (
+        mock.patch.object(zipfile._ZipWriteFile, where, interrupted),
+        mock.patch.object(sys, "unraisablehook", unraisable.append),
+    ):
+        with pytest.raises(KeyboardInterrupt):
+            pptx_speed.save(prs, io.BytesIO())
+        gc.collect()  # ZipFile.__del__ and the member's own __del__ run here
+    assert calls[where] >= 5
+    assert not unraisable, [u.exc_value for u in unraisable]  # type: ignore[attr-defined]

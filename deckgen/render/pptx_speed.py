@@ -338,7 +338,8 @@ def save(prs: Presentation, file: str | IO[bytes]) -> None:
     with the .rels files written from text."""
     package = prs.part.package
     parts = tuple(package.iter_parts())
-    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED, strict_timestamps=False) as z:
+    z = zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED, strict_timestamps=False)
+    try:
         z.writestr(
             CONTENT_TYPES_URI.membername, serialize_part_xml(_ContentTypesItem.xml_for(parts))
         )
@@ -347,3 +348,11 @@ def save(prs: Presentation, file: str | IO[bytes]) -> None:
             z.writestr(part.partname.membername, part.blob)
             if part._rels:
                 z.writestr(part.partname.rels_uri.membername, _rels_xml(part._rels))
+    except BaseException:
+        # Abandon the archive: the caller discards a half-written file anyway. Closing it
+        # (as `with` would) raises "open writing handle" when Ctrl-C lands inside a member's
+        # close, replacing the KeyboardInterrupt with an internal error, and ZipFile.__del__
+        # would try again on the closed file. With no `fp`, close() and __del__ do nothing.
+        z.fp = None
+        raise
+    z.close()
