@@ -291,6 +291,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 130
     except Exception as exc:  # a bug in deckgen, not in the user's input
+        if _raised_by_ctrl_c(exc):
+            # Cleanup code that fails while Ctrl-C unwinds (a library's close() finding
+            # its state cut in half) must not turn the interrupt into an "internal error".
+            if debug:
+                traceback.print_exc()
+            print(INTERRUPTED, file=sys.stderr)
+            return 130
         if debug:
             traceback.print_exc()
         else:
@@ -300,6 +307,18 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 3
+
+
+def _raised_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether `exc` was raised while a KeyboardInterrupt was being handled."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__context__
+    return False
 
 
 def _check_paths_and_themes(command: str, paths: list[Path], themes: list[str]) -> Path:

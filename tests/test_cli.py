@@ -325,3 +325,25 @@ def test_ctrl_c_while_loading_exits_130_without_traceback(tmp_path: Path, comman
     assert proc.stderr == (
         "deckgen: interrupted; outputs already written are complete, none is partial\n"
     )
+
+
+def test_an_error_raised_while_ctrl_c_unwinds_is_still_ctrl_c(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library's cleanup can fail on the state Ctrl-C left half-done (zipfile did, in CI);
+    the user pressed Ctrl-C, so it exits 130 with the usual message, not "internal error"."""
+    from deckgen import cli
+
+    def broken_cleanup(args: object) -> int:
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise ValueError("Can't close the ZIP file while there is an open writing handle")
+
+    monkeypatch.setattr(cli, "cmd_build", broken_cleanup)
+    add(project, GOOD, "b.md")
+    code, _, err = run(capsys, "build")
+    no_traceback(err)
+    assert code == 130
+    assert err.strip() == cli.INTERRUPTED
+    assert "internal error" not in err
