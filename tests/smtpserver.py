@@ -96,12 +96,14 @@ class Mailbox:
 
 @contextlib.contextmanager
 def smtp_server(
-    mailbox: Mailbox | None = None, port: int | None = None
+    mailbox: Mailbox | None = None, port: int | None = None, **options: object
 ) -> Iterator[tuple[Mailbox, int]]:
-    """A running server (mailbox, port); stopped when the block ends."""
+    """A running server (mailbox, port); stopped when the block ends. `options` go to
+    aiosmtpd's Controller: ``tls_context`` and ``require_starttls`` for STARTTLS,
+    ``ssl_context`` for TLS from the first byte, ``authenticator`` for AUTH."""
     mailbox = mailbox or Mailbox()
     port = port or free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     lock = threading.Lock()
     running = [True]

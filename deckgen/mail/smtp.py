@@ -131,6 +131,8 @@ class Connection:
                 )
             else:
                 smtp = smtplib.SMTP(s.host, s.port, self.local_hostname, timeout=s.timeout)
+        except ssl.SSLError as exc:
+            raise _tls_failure(where, exc, s.port) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise ConnectionLost(f"cannot connect to {where}: {_why(exc)}") from None
         try:
@@ -160,11 +162,9 @@ class Connection:
             raise SmtpFatal(
                 f"{where} does not offer authentication on this connection: check --security"
             ) from None
-        except ssl.SSLCertVerificationError as exc:
+        except ssl.SSLError as exc:
             _close(smtp)
-            raise SmtpFatal(
-                f"{where}: the server's certificate is not valid: {exc.verify_message}"
-            ) from None
+            raise _tls_failure(where, exc, s.port) from None
         except SmtpFatal:
             _close(smtp)
             raise
@@ -242,6 +242,24 @@ class Connection:
         if 200 <= code < 300:
             return Outcome("sent", _reply(code, message))
         return classify(code, message, "end of data")
+
+
+def _tls_failure(where: str, exc: ssl.SSLError, port: int) -> SmtpFatal:
+    """A failed TLS handshake is a configuration problem (the wrong --security for this
+    port, or a certificate this machine does not trust): retrying will not help."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return SmtpFatal(
+            f"{where}: the server's certificate is not valid: {exc.verify_message}; check the "
+            "host name in --smtp (it must match the certificate), or, for a relay with a "
+            "private authority, point SSL_CERT_FILE at that authority's certificate"
+        )
+    hint = (
+        "the server does not speak TLS from the first byte: use --security starttls "
+        "(usually port 587)"
+        if exc.reason == "WRONG_VERSION_NUMBER"
+        else "check --security and the port"
+    )
+    return SmtpFatal(f"{where}: TLS handshake failed ({exc.reason or exc}); {hint}")
 
 
 def _why(exc: BaseException) -> str:
