@@ -34,8 +34,8 @@ from .errors import DeckgenError, Diagnostic, InputError, UsageError, display_pa
 from .mail.copies import MessageCopies
 from .mail.journal import Journal
 from .mail.message import Envelope, HeaderInjection
-from .mail.smtp import Connection, ConnectionLost, Server, Throttle, backoff
-from .mail.subscribers import Subscriber, SubscriberList, unsubscribe_link
+from .mail.smtp import Connection, ConnectionLost, Server, Throttle, backoff, is_hard_bounce
+from .mail.subscribers import Subscriber, SubscriberList, add_suppressions, unsubscribe_link
 from .model import Asset, Document
 
 SECRET_ENV = "DECKGEN_UNSUBSCRIBE_SECRET"
@@ -307,6 +307,7 @@ class RunReport:
     counts: Counter[str] = field(default_factory=Counter)  # this run's outcomes
     problems: list[str] = field(default_factory=list)  # failed, unknown: one line each
     deferred: dict[str, str] = field(default_factory=dict)  # left deferred: address -> reply
+    bounced: list[str] = field(default_factory=list)  # failed: the address does not exist
     interrupted: bool = False
     stopped: str = ""  # why the run stopped early (server unreachable)
 
@@ -430,6 +431,8 @@ def deliver(
             elif outcome.state == "failed":
                 journal.mark_failed(campaign.id, subscriber.key, outcome.reply)
                 report.problems.append(f"failed: {subscriber.address}: {outcome.reply}")
+                if is_hard_bounce(outcome.reply):
+                    report.bounced.append(subscriber.address)
                 trouble = 0
             elif outcome.state == "deferred":
                 attempts[subscriber.key] = journal.mark_deferred(
@@ -614,13 +617,18 @@ def run_send(args, root: Path) -> int:
             )
             return 0
         assert journal is not None
-        return _campaign(args, campaign, listing, subscribers, journal, server, skipped, bad_input)
+        return _campaign(
+            args, campaign, listing, subscribers, journal, server, skipped, bad_input,
+            suppression_path,
+        )  # fmt: skip
     finally:
         if journal is not None:
             journal.close()
 
 
-def _campaign(args, campaign, listing, subscribers, journal, server, skipped, bad_input) -> int:
+def _campaign(
+    args, campaign, listing, subscribers, journal, server, skipped, bad_input, suppression_path
+) -> int:
     cid = campaign.id
     existed = journal.has_campaign(cid)
     if args.resume and not existed:
@@ -660,6 +668,14 @@ def _campaign(args, campaign, listing, subscribers, journal, server, skipped, ba
             progress.done()
     for line in report.problems:
         print(line, file=sys.stderr)
+    if report.bounced:
+        added, _ = add_suppressions(suppression_path, report.bounced, "bounced")
+        print(
+            f"deckgen: {len(report.bounced)} address(es) do not exist (5.1.x replies): "
+            f"{display_path(suppression_path)} now lists them as bounced ({added} new), so "
+            "no later campaign sends to them",
+            file=sys.stderr,
+        )
     for address, reply in report.deferred.items():
         print(f"deferred: {address}: {reply}", file=sys.stderr)
     totals = journal.summary(cid)
@@ -715,7 +731,6 @@ def _status(journal_path: Path, name: str) -> int:
 def run_unsubscribe(addresses: list[str], reason: str, root: Path) -> int:
     """``deckgen unsubscribe ADDRESS...``: add to the suppression list."""
     from .config import load_settings
-    from .mail.subscribers import add_suppressions
 
     settings, _ = load_settings(root)
     path = root / (settings.suppression_list or "suppressions.csv")

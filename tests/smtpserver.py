@@ -4,7 +4,8 @@ with a handler that stores every message and can inject the faults a relay produ
 Faults (all off by default; set them on `Mailbox` before or during a run):
 
 * ``defer``: address -> how many times DATA answers ``451`` before accepting;
-* ``refuse``: addresses refused at RCPT with ``550``;
+* ``refuse``: addresses refused at RCPT with ``550 5.1.1`` (no such mailbox);
+* ``reject``: address -> the reply RCPT gives it instead (another permanent refusal);
 * ``close_after``: after that many messages on one connection, answer ``421`` to the next
   MAIL and close the connection;
 * ``drop_in_data``: addresses whose first DATA closes the connection without a reply and
@@ -38,6 +39,7 @@ class Mailbox:
     messages: list[tuple[str, bytes]] = field(default_factory=list)  # (recipient, data)
     defer: dict[str, int] = field(default_factory=dict)
     refuse: set[str] = field(default_factory=set)
+    reject: dict[str, str] = field(default_factory=dict)
     close_after: int | None = None
     drop_in_data: set[str] = field(default_factory=set)
     stop_after: int | None = None
@@ -75,6 +77,8 @@ class Mailbox:
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.lower() in self.refuse:
             return "550 5.1.1 no such mailbox here"
+        if address.lower() in self.reject:
+            return self.reject[address.lower()]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -404,6 +404,39 @@ def test_unsubscribe_then_send_skips_them(project, capsys):
     assert set(mailbox.count()) == {address(0), address(2)}
 
 
+def test_addresses_that_do_not_exist_are_suppressed_for_later_campaigns(project, capsys):
+    write_list(project / "abonnes.csv", 6)
+    policy = "550 5.7.1 message refused by policy"
+    mailbox = Mailbox(
+        refuse={address(1)},  # 550 5.1.1: no such mailbox
+        reject={address(2): "550 5.1.10 domain accepts no mail", address(3): policy,
+                address(4): "550 mailbox unavailable"},  # a bare 550 says nothing more
+    )  # fmt: skip
+    with smtp_server(mailbox) as (_, port):
+        code, out, err = send(capsys, port)
+    assert code == 1
+    assert "2 address(es) do not exist (5.1.x replies): suppressions.csv now lists them" in err
+    rows = (project / "suppressions.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "email,reason,date"
+    assert [row.split(",")[:2] for row in rows[1:]] == [
+        [address(1), "bounced"],
+        [address(2), "bounced"],
+    ]
+    # The next campaign (another subject: another campaign id) skips the two bounces only;
+    # the policy refusal and the bare 550 may succeed another day.
+    letter = project / "content" / "lettre.md"
+    letter.write_text(letter.read_text(encoding="utf-8").replace("lettre", "suite"), "utf-8")
+    (project / "content" / "lettre.md").rename(project / "content" / "suite.md")
+    with smtp_server() as (healthy, port):
+        code = main(
+            ["send", "content/suite.md", "--to-list", "abonnes.csv",
+             "--smtp", f"127.0.0.1:{port}", "--security", "none"]
+        )  # fmt: skip
+        out = capsys.readouterr().out
+    assert code == 0 and "(not sent: 2 on the suppression list)" in out
+    assert set(healthy.count()) == {address(k) for k in (0, 3, 4, 5)}
+
+
 # ---------------------------------------------------------------------------- the SMTP layer
 
 

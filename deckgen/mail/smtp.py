@@ -244,6 +244,18 @@ class Connection:
         return classify(code, message, "end of data")
 
 
+# RFC 3463 "addressing status" codes that say the address itself is wrong: bad mailbox
+# (5.1.1), bad domain (5.1.2), bad syntax (5.1.3), moved with no forwarding (5.1.6), domain
+# that takes no mail (5.1.10, null MX). Sending again only hurts the sender's reputation.
+# A bare 550, or a 5.7.x policy refusal, says nothing about the address: not a bounce.
+HARD_BOUNCE = re.compile(r"5\d\d 5\.1\.(?:1|2|3|6|10)\b")
+
+
+def is_hard_bounce(reply: str) -> bool:
+    """Whether a permanent failure's reply ("550 5.1.1 ...") says the address does not exist."""
+    return HARD_BOUNCE.match(reply) is not None
+
+
 def _tls_failure(where: str, exc: ssl.SSLError, port: int) -> SmtpFatal:
     """A failed TLS handshake is a configuration problem (the wrong --security for this
     port, or a certificate this machine does not trust): retrying will not help."""
