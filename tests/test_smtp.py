@@ -17,21 +17,13 @@ import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from smtpserver import smtp_server
-from test_send import SECRET, address, journal_states, write_list
+from test_send import CONFIG, SECRET, address, journal_states, write_list
 
 from deckgen.cli import main
 
 USER = "lettre@example.com"
 PASSWORD = "s3cret-pass phrase, never printed"
 
-CONFIG = """[tool.deckgen]
-base_url = "https://lettre.example.com"
-sender_name = "Hélène Marchand"
-sender_address = "lettre@example.com"
-postal_address = "12 rue de l’Exemple, 75011 Paris"
-unsubscribe_url = "https://lettre.example.com/desabonnement"
-message_id_domain = "example.com"
-"""
 CONTENT = """---
 title: "La lettre"
 subject: "{{ first_name }}, la lettre chiffrée"
