@@ -480,7 +480,7 @@ def status_lines(journal: Journal, campaign: str, limit: int = 20) -> list[str]:
         "failed": "failed (permanent, not retried)",
         "deferred": "deferred (retried by the next run)",
         "sending": "unknown (the process stopped during their transaction; not resent "
-        "unless --retry-unknown)",
+        "unless --retry-unknown; look for their Message-ID in the relay's log)",
     }
     for state, title in titles.items():
         rows = journal.rows(campaign, (state,))
@@ -488,7 +488,10 @@ def status_lines(journal: Journal, campaign: str, limit: int = 20) -> list[str]:
             continue
         lines.append(f"  {title}:")
         for row in rows[:limit]:
-            lines.append(f"    {row.address}  {row.reply or '-'}  ({row.attempts} attempts)")
+            where = f"  Message-ID {row.message_id}" if state == "sending" and row.message_id else ""
+            lines.append(
+                f"    {row.address}  {row.reply or '-'}  ({row.attempts} attempts){where}"
+            )
         if len(rows) > limit:
             lines.append(f"    ... and {len(rows) - limit} more")
     return lines

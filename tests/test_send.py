@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -168,6 +169,15 @@ def test_faults_then_a_healthy_repeat_deliver_everyone_exactly_once(project, cap
     states = journal_states(project)
     assert states[address(9)] == "failed" and states[address(30)] == "sending"
     assert Counter(states.values())["sent"] == 120
+    # --status names the unknown one with its Message-ID, to look up in the relay's log.
+    capsys.readouterr()
+    assert main(["send", "--status", "lettre.default.abonnes"]) == 0
+    status = capsys.readouterr().out
+    assert re.search(
+        rf"unknown .*relay's log\):\n    {re.escape(address(30))}  .*"
+        r"Message-ID <[^@>\s]+@example\.com>\n",
+        status,
+    ), status
 
     with smtp_server() as (healthy, port):
         # The repeat sends what is left, but not the unknown one: it may have arrived.
