@@ -307,7 +307,6 @@ class RunReport:
     counts: Counter[str] = field(default_factory=Counter)  # this run's outcomes
     problems: list[str] = field(default_factory=list)  # failed, unknown: one line each
     deferred: dict[str, str] = field(default_factory=dict)  # left deferred: address -> reply
-    bounced: list[str] = field(default_factory=list)  # failed: the address does not exist
     interrupted: bool = False
     stopped: str = ""  # why the run stopped early (server unreachable)
 
@@ -431,8 +430,6 @@ def deliver(
             elif outcome.state == "failed":
                 journal.mark_failed(campaign.id, subscriber.key, outcome.reply)
                 report.problems.append(f"failed: {subscriber.address}: {outcome.reply}")
-                if is_hard_bounce(outcome.reply):
-                    report.bounced.append(subscriber.address)
                 trouble = 0
             elif outcome.state == "deferred":
                 attempts[subscriber.key] = journal.mark_deferred(
@@ -671,12 +668,15 @@ def _campaign(
             progress.done()
     for line in report.problems:
         print(line, file=sys.stderr)
-    if report.bounced:
-        added, _ = add_suppressions(suppression_path, report.bounced, "bounced")
+    # From the journal, not from this run alone: a run killed after a bounce and before
+    # this point still gets its bounces suppressed by the next one.
+    bounced = [r.address for r in journal.rows(cid, ("failed",)) if is_hard_bounce(r.reply)]
+    added, _ = add_suppressions(suppression_path, bounced, "bounced") if bounced else (0, 0)
+    if added:
         print(
-            f"deckgen: {len(report.bounced)} address(es) do not exist (5.1.x replies): "
-            f"{display_path(suppression_path)} now lists them as bounced ({added} new), so "
-            "no later campaign sends to them",
+            f"deckgen: {added} address(es) do not exist (5.1.x replies): "
+            f"{display_path(suppression_path)} now lists them as bounced, so no later "
+            "campaign sends to them",
             file=sys.stderr,
         )
     for address, reply in report.deferred.items():

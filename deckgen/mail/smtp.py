@@ -131,7 +131,7 @@ class Connection:
             else:
                 smtp = smtplib.SMTP(s.host, s.port, self.local_hostname, timeout=s.timeout)
         except ssl.SSLError as exc:
-            raise _tls_failure(where, exc, s.port) from None
+            raise _tls_failure(where, exc) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise ConnectionLost(f"cannot connect to {where}: {_why(exc)}") from None
         try:
@@ -163,7 +163,7 @@ class Connection:
             ) from None
         except ssl.SSLError as exc:
             _close(smtp)
-            raise _tls_failure(where, exc, s.port) from None
+            raise _tls_failure(where, exc) from None
         except SmtpFatal:
             _close(smtp)
             raise
@@ -266,7 +266,7 @@ def dot_stuff(data: bytes) -> bytes:
     return b"." + data if data.startswith(b".") else data
 
 
-def _tls_failure(where: str, exc: ssl.SSLError, port: int) -> SmtpFatal:
+def _tls_failure(where: str, exc: ssl.SSLError) -> SmtpFatal:
     """A failed TLS handshake is a configuration problem (the wrong --security for this
     port, or a certificate this machine does not trust): retrying will not help."""
     if isinstance(exc, ssl.SSLCertVerificationError):
