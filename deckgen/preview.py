@@ -17,8 +17,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import clients
-from .build import BuildResult, ThemeCache, Written, content_files, load_document, theme_list
-from .config import Settings, load_settings
+from .build import (
+    BuildResult,
+    ThemeCache,
+    Written,
+    content_files,
+    load_build_settings,
+    load_document,
+    theme_list,
+)
+from .config import Settings
 from .errors import InputError
 from .model import Asset, Document
 from .output import write_bytes_atomic
@@ -52,11 +60,8 @@ def preview(
     `clients.ClientError`."""
     result = BuildResult()
     cache = ThemeCache(root, result)
-    try:
-        settings, warnings = load_settings(root)
-        result.warnings.extend(warnings)
-    except InputError as exc:
-        result.errors.extend(exc.diagnostics)
+    settings = load_build_settings(root, ("newsletter",), result)  # the sheet shows the email
+    if settings is None:
         return result
     docs = [d for d in (load_document(p, root, result) for p in content_files(paths, root)) if d]
     if not docs:
