@@ -10,7 +10,6 @@ the socket: smtplib, ssl and the server speak the real protocol.
 from __future__ import annotations
 
 import ssl
-import time
 from pathlib import Path
 
 import pytest
@@ -134,15 +133,14 @@ def test_an_untrusted_certificate_stops_at_once_and_sends_nothing(
     stranger = trustme.CA()  # the server's certificate comes from an authority nobody trusts
     logins = Logins()
     with smtp_server(**MODES[security](stranger, logins)) as (mailbox, port):
-        started = time.monotonic()
         code, out, err = send(capsys, port, security)
-        elapsed = time.monotonic() - started
     assert code == 1
     assert f"127.0.0.1:{port}: the server's certificate is not valid" in err
     assert "unable to get local issuer certificate" in err
     assert mailbox.count() == {}
     assert logins.attempts == []  # the password was never sent to an unverified server
-    assert elapsed < 5, "a certificate error is not a network hiccup: no retry loop"
+    # A configuration error (SmtpFatal), not a connection failure to retry later.
+    assert "cannot connect" not in err and "attempts" not in err
     assert set(journal_states(project).values()) <= {"queued"}
 
 
@@ -181,11 +179,9 @@ def test_starttls_against_a_server_without_it_refuses_to_go_on_in_clear(project,
 
 def test_tls_against_a_plain_server_says_what_to_change(project, capsys):
     with smtp_server() as (mailbox, port):  # speaks SMTP in clear: the TLS handshake fails
-        started = time.monotonic()
-        code, out, err = send(capsys, port, "tls", "--max-attempts", "1")
-        elapsed = time.monotonic() - started
+        code, out, err = send(capsys, port, "tls")
     assert code == 1
     assert f"127.0.0.1:{port}: TLS handshake failed (WRONG_VERSION_NUMBER)" in err
     assert "use --security starttls" in err
     assert mailbox.count() == {}
-    assert elapsed < 5
+    assert "cannot connect" not in err
