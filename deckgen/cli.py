@@ -227,8 +227,17 @@ def _add_send_commands(commands) -> None:
         help="fsync the journal at every step (survives a power cut; slower)",
     )
     s.add_argument("--debug", action="store_true", help="show tracebacks")
-    u = commands.add_parser("unsubscribe", help="add addresses to the suppression list")
-    u.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    u = commands.add_parser(
+        "unsubscribe",
+        help="add addresses, or recipients' signed unsubscribe links, to the suppression list",
+    )
+    u.add_argument(
+        "addresses",
+        nargs="+",
+        metavar="ADDRESS|LINK",
+        help="an address, or the unsubscribe link (or its t= token) a recipient used: its "
+        "signature is checked with DECKGEN_UNSUBSCRIBE_SECRET",
+    )
     u.add_argument(
         "--bounced", action="store_true", help="record them as bounced, not unsubscribed"
     )

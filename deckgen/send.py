@@ -732,14 +732,51 @@ def _status(journal_path: Path, name: str) -> int:
 
 
 def run_unsubscribe(addresses: list[str], reason: str, root: Path) -> int:
-    """``deckgen unsubscribe ADDRESS...``: add to the suppression list."""
+    """``deckgen unsubscribe ADDRESS|LINK...``: add to the suppression list. A recipient's
+    signed unsubscribe link (or its bare ``t`` token), as the unsubscribe page received it,
+    stands for its address once its signature is checked with the secret."""
     from .config import load_settings
 
     settings, _ = load_settings(root)
     path = root / (settings.suppression_list or "suppressions.csv")
-    added, present = add_suppressions(path, addresses, reason)
+    added, present = add_suppressions(path, _addresses_of(addresses), reason)
     print(
         f"{display_path(path)}: {added} added ({reason}), {present} already there; "
         "they will not be sent to again"
     )
     return 0
+
+
+def _addresses_of(arguments: list[str]) -> list[str]:
+    """Addresses as given; links and tokens verified and turned into theirs. Raises
+    `InputError` naming every link that is not genuine: nothing is added then."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from .mail.subscribers import verify_unsubscribe_token
+
+    secret = os.environ.get(SECRET_ENV, "").encode("utf-8")
+    addresses, problems = [], []
+    for text in arguments:
+        if "@" in text and not text.startswith(("https://", "http://")):
+            addresses.append(text)
+            continue
+        token = text
+        if text.startswith(("https://", "http://")):
+            token = parse_qs(urlsplit(text).query).get("t", [""])[0]
+        if not secret:
+            problems.append(
+                Diagnostic(None, None, f"'{text}': checking a link needs the secret that "
+                           f"signed it: set {SECRET_ENV} as for deckgen send")
+            )  # fmt: skip
+            continue
+        address = verify_unsubscribe_token(secret, token) if token else None
+        if address is None:
+            problems.append(
+                Diagnostic(None, None, f"'{text}' is not an unsubscribe link signed with "
+                           f"{SECRET_ENV}: nothing added (forged, cut, or another secret)")
+            )  # fmt: skip
+        else:
+            addresses.append(address)
+    if problems:
+        raise InputError.many(problems)
+    return addresses

@@ -416,6 +416,38 @@ def test_unsubscribe_then_send_skips_them(project, capsys):
     assert set(mailbox.count()) == {address(0), address(2)}
 
 
+def test_the_link_a_recipient_used_unsubscribes_that_recipient_only(project, capsys, monkeypatch):
+    write_list(project / "abonnes.csv", 3)
+    with smtp_server() as (mailbox, port):
+        assert send(capsys, port)[0] == 0
+        links = {
+            to: msg["List-Unsubscribe"].split(", ")[0].strip("<>")
+            for to, msg in mailbox.parsed().items()
+        }
+    link = links[address(1)]  # as the unsubscribe page received it
+    token = token_of(links[address(2)])
+    forged = link.replace(token_of(link)[:8], "AAAAAAAA")  # another address, same MAC
+    capsys.readouterr()
+    # A forged or cut link is refused, and then nothing is added, not even the good ones.
+    assert main(["unsubscribe", link, forged, link[:-3]]) == 1
+    err = capsys.readouterr().err
+    assert f"'{forged}' is not an unsubscribe link signed with DECKGEN_UNSUBSCRIBE_SECRET" in err
+    assert f"'{link[:-3]}' is not an unsubscribe link" in err
+    assert not (project / "suppressions.csv").exists()
+    assert main(["unsubscribe", link, token]) == 0  # a whole link, or its bare token
+    assert "2 added (unsubscribed)" in capsys.readouterr().out
+    rows = (project / "suppressions.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == [address(1), address(2)]
+    # Without the secret a link cannot be checked, so it is not taken on trust.
+    monkeypatch.delenv("DECKGEN_UNSUBSCRIBE_SECRET")
+    assert main(["unsubscribe", links[address(0)]]) == 1
+    assert "checking a link needs the secret" in capsys.readouterr().err
+
+
+def token_of(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["t"][0]
+
+
 def test_addresses_that_do_not_exist_are_suppressed_for_later_campaigns(project, capsys):
     write_list(project / "abonnes.csv", 6)
     policy = "550 5.7.1 message refused by policy"
