@@ -191,11 +191,15 @@ def fetch_entry(entry: Entry) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     if argv[:1] != ["fetch"]:
-        print("usage: python tests/realcorpus.py fetch [NAME ...]", file=sys.stderr)
+        print("usage: python tests/realcorpus.py fetch [--sources FILE] [NAME ...]", file=sys.stderr)
         return 2
-    wanted = set(argv[1:])
+    args = argv[1:]
+    sources = SOURCES
+    if args[:1] == ["--sources"] and len(args) > 1:
+        sources, args = Path(args[1]), args[2:]
+    wanted = set(args)
     failed = 0
-    for entry in load_sources():
+    for entry in load_sources(sources):
         if wanted and entry.name not in wanted:
             continue
         try:
