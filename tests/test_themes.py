@@ -161,7 +161,7 @@ def test_a_template_missing_a_layout_lists_the_layouts_it_has(project):
     with pytest.raises(InputError) as caught:
         load_theme("x", project)
     (d,) = caught.value.diagnostics
-    assert "quote -> 'Citation'" in d.message and "'Title Only'" in d.message
+    assert "no layout 'Citation' for quote" in d.message and "'Title Only'" in d.message
     # Reported at the [layouts] line at fault, not in the inherited template.
     assert (d.path, d.line) == (project / "themes" / "x" / "theme.toml", 3)
 

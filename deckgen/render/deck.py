@@ -12,14 +12,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 
-from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
-from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationType
 from pptx.util import Emu, Pt
 
+from ..errors import Diagnostic, InputError
 from ..model import (
     Block,
     Chart,
@@ -37,9 +37,14 @@ from ..model import (
     plain_text,
 )
 from ..themes import Theme, template
+from ..themes import boxes as boxes_mod
+from ..themes.contrast import readable
+from ..themes.geometry import inside
+from ..themes.template import CONTENT_TYPES, TITLE_TYPES, Layout, Placeholder
 from . import pptx_speed, pptx_xml
 from .fit import Measurer
 from .html_text import html_text
+from .palette import Ink, Palette
 from .plan import (
     CELL_X,
     CELL_Y,
@@ -68,14 +73,17 @@ def render_deck(
     theme: Theme,
     measurer: Measurer | None = None,
     progress: Callable[[int, int], None] | None = None,
+    warnings: list[Diagnostic] | None = None,
 ) -> PresentationType:
-    """Build the presentation for `doc` in `theme`. Pure: reads no file."""
-    prs, layouts, logos, geometry = _prepare(theme)
+    """Build the presentation for `doc` in `theme`. Pure: reads no file. Slides whose text
+    still overflows after shrinking are added to `warnings` (as ``deckgen check`` reports
+    them), when it is given."""
+    prs, layouts, geometry = _prepare(theme)
     planner = Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
     planned = planner.plan()
-    drawer = _Drawer(prs, doc, theme, layouts)
-    # Titles kept clear of the logo need their box written (the layout's is under it).
-    drawer.title_boxes = {kind: geometry.layouts[kind].title for kind in logos}
+    if warnings is not None:
+        warnings.extend(overflow_warnings(doc, theme, planner, planned))
+    drawer = _Drawer(prs, doc, theme, layouts, geometry)
     for number, slide_plan in enumerate(planned, start=1):
         drawer.draw(slide_plan, number)
         if progress is not None:
@@ -88,97 +96,148 @@ def render_deck(
     return prs
 
 
+def overflow_warnings(
+    doc: Document, theme: Theme, planner: Planner, planned: Sequence[PlannedSlide]
+) -> list[Diagnostic]:
+    """A slide whose text still does not fit its box at the theme's minimum size, at its
+    source line: what ``deckgen check`` reports as ``deck-overflow`` and the build prints."""
+    out = []
+    for slide in planned:
+        excess = planner.overflow(slide)
+        if excess > 0.5:
+            out.append(
+                Diagnostic(
+                    doc.path,
+                    slide.line or None,
+                    f"text still overflows its box by {excess:.0f} pt after shrinking to "
+                    f"{theme.sizes.min_body:g} pt: shorten it or split the slide (a '---' "
+                    f"line) [theme {theme.name}]",
+                    "warning",
+                    "deck-overflow",
+                )
+            )
+    return out
+
+
 def _prepare(theme: Theme, drawing: bool = True):
-    """The template opened, its layouts, logo boxes and geometry; made ready to draw on
-    (example slides removed, theme colours and fonts written, logos placed) unless only
-    the geometry is wanted."""
-    prs = Presentation(io.BytesIO(theme.template))
+    """The template opened, the layout of each slide kind and the geometry; made ready to
+    draw on (example slides removed, theme colours and fonts written, logos placed)
+    unless only the geometry is wanted."""
+    info = theme.template_info
+    if info is None:
+        raise InputError(
+            "this theme's template was not read (load themes with deckgen.themes.load_theme)",
+            theme.template_path,
+        )
+    prs = template.open_template(theme.template)
     if drawing:
         pptx_xml.remove_all_slides(prs)
         pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
         pptx_speed.make_linear(prs)
-    layouts = template.layouts_by_kind(prs, theme.layouts, theme.template_path)
-    logos = _place_logo(prs, theme, layouts, drawing)
-    geometry = Geometry(
-        prs.slide_width,
-        prs.slide_height,
-        {
-            kind: template.layout_boxes(layout, logos.get(kind), LOGO_GAP)
-            for kind, layout in layouts.items()
-        },
-        template.title_caps(layouts.values()),
+    layouts = {
+        kind: template.layout_object(prs, info.find(key)) for kind, key in theme.layouts.items()
+    }
+    if drawing:
+        _place_logo(theme, layouts)
+    caps = any(
+        (title := info.find(key).title) is not None and title.caps for key in theme.layouts.values()
     )
-    return prs, layouts, logos, geometry
+    geometry = Geometry(
+        info.width,
+        info.height,
+        dict(theme.boxes),
+        caps,
+        named=lambda name: boxes_mod.theme_boxes(theme, name),
+    )
+    return prs, layouts, geometry
 
 
 def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> Planner:
     """The planner of `doc` in `theme`, for checks that need the plan without a deck
     (call its `plan()`)."""
-    _, _, _, geometry = _prepare(theme, drawing=False)
+    _, _, geometry = _prepare(theme, drawing=False)
     return Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
 
 
-LOGO_MARGIN = Emu(274320)  # 0.3 in from the slide's edges
-LOGO_GAP = Emu(91440)  # 0.1 in between the logo and any text
-
-
-def _place_logo(prs, theme: Theme, layouts: dict, drawing: bool = True) -> dict[str, Rect]:
-    """Put the theme's logo on the layouts the deck uses (one picture per layout, shown on
-    every slide built on it, as corporate templates do; only the boxes unless `drawing`)
-    and return its box per slide kind. The title slide's layout gets it twice as large."""
-    logo = theme.logo
-    if logo is None:
-        return {}
-    kinds_on: dict[int, list[str]] = {}  # layout -> the slide kinds built on it
-    for kind, layout in layouts.items():
-        kinds_on.setdefault(id(layout), []).append(kind)
-    placed: dict[str, Rect] = {}
-    for kinds in kinds_on.values():
-        layout = layouts[kinds[0]]
-        if not any(logo.title if kind == "title" else logo.slides for kind in kinds):
+def _place_logo(theme: Theme, layouts: dict) -> None:
+    """Put the theme's logo on the layouts the deck uses, at the boxes the theme computed
+    (one picture per layout, shown on every slide built on it, as corporate templates do;
+    twice as large on a layout only the title slide uses)."""
+    if theme.logo is None:
+        return
+    done: set[int] = set()
+    for kind, rect in theme.logos.items():
+        layout = layouts[kind]
+        if id(layout) in done:
             continue
-        # Large on a layout used only for the title slide; a shared one gets the small logo.
-        height = int(Pt(logo.height * (2 if kinds == ["title"] else 1)))
-        width = round(height * logo.asset.width / max(logo.asset.height, 1))
-        x = LOGO_MARGIN if logo.position.endswith("left") else prs.slide_width - LOGO_MARGIN - width
-        rect = Rect(int(x), int(LOGO_MARGIN), width, height)
-        if drawing:
-            pptx_xml.add_layout_picture(layout, logo.asset.data, rect, theme.name)
-        # Every kind on that layout shows the picture: all keep their text clear of it.
-        placed.update(dict.fromkeys(kinds, rect))
-    return placed
+        done.add(id(layout))
+        pptx_xml.add_layout_picture(layout, theme.logo.asset.data, rect, theme.name)
+
+
+CODE_FILL = "F3F4F6"
 
 
 class _Drawer:
     """Draws planned slides. Text, placeholders, tables, footers and notes are written as XML
     text (pptx_xml: python-pptx's shape API is far too slow for 1,000-slide decks); charts
-    and pictures, a few per deck, go through python-pptx's API once the slide exists."""
+    and pictures, a few per deck, go through python-pptx's API once the slide exists.
 
-    def __init__(self, prs, doc: Document, theme: Theme, layouts: dict):
+    Each slide kind is drawn on its layout: in the placeholders the theme's boxes name
+    (`LayoutBoxes`), or in text boxes of deckgen's own, with colours chosen against the
+    layout's real background (`palette.Palette`)."""
+
+    def __init__(self, prs, doc: Document, theme: Theme, layouts: dict, geometry: Geometry):
         self.prs = prs
         self.doc = doc
         self.theme = theme
         self.layouts = layouts
+        self.geometry = geometry
         self.lang = doc.meta.lang
         self.colors = theme.colors
         self.mono = theme.fonts.mono
+        info = theme.template_info
+        assert info is not None
+        self.info = {kind: info.find(key) for kind, key in theme.layouts.items()}
+        self.palettes = {kind: Palette(theme, layout) for kind, layout in self.info.items()}
+        self.nv = {kind: _placeholder_templates(layout) for kind, layout in layouts.items()}
         footer = theme.slides.footer or doc.meta.title
-        self.placeholders = {
-            kind: _placeholder_templates(layout) for kind, layout in layouts.items()
-        }
-        self.footers = {
-            kind: pptx_xml.footer_templates(
-                layout,
-                footer,
-                theme.slides.slide_numbers,
-                lang=self.lang,
-                font=theme.fonts.body,
-                color=theme.colors.muted,
-            )
-            for kind, layout in layouts.items()
-        }
+        self.footers = {kind: self.footer_templates(kind, footer) for kind in layouts}
         self.notes = pptx_xml.NotesWriter(prs, self.lang)
-        self.title_boxes: dict[str, Rect | None] = {}
+
+    def footer_templates(self, kind: str, footer: str) -> list[str]:
+        """The layout's footer and slide-number placeholders that are on the slide: in the
+        template's own style on a client's template (a colour of deckgen's only where the
+        template's would not read), in the theme's on deckgen's own."""
+        layout = self.info[kind]
+        palette = self.palettes[kind]
+        width, height = self.geometry.width, self.geometry.height
+        on_slide = {
+            p.idx
+            for p in layout.of_type("ftr", "sldNum", "dt")
+            if p.rect is not None and inside(p.rect, width, height) == p.rect
+        }
+        client = self.theme.client_template
+        colors: dict[int, str | None] = {}
+        for p in layout.of_type("ftr", "sldNum"):
+            ink = palette.text(
+                p.rect,
+                (self.colors.muted, palette.body_color),
+                p.color if client else self.colors.muted,
+                p.fill,
+            )
+            colors[p.idx] = ink.color if client else (ink.color or self.colors.muted)
+        return pptx_xml.footer_templates(
+            self.layouts[kind],
+            footer,
+            self.theme.slides.slide_numbers,
+            lang=self.lang,
+            font=None if client else self.theme.fonts.body,
+            color=None,
+            size=None if client else 11,
+            colors=colors,
+            include=lambda shape: shape.placeholder_format.idx in on_slide,
+            inherit=client,
+        )
 
     def draw(self, plan: PlannedSlide, number: int) -> None:
         kind = plan.kind if plan.kind in self.layouts else "content"
@@ -188,33 +247,38 @@ class _Drawer:
             not plan.notes or self.notes.ready
         )
         slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind], plain)
-        title_nv, title_align, bodies = self.placeholders[kind]
+        boxes = self.geometry.layouts.get(kind) or self.geometry.layouts["content"]
+        layout = self.info[kind]
+        palette = self.palettes[kind]
+        nv = self.nv[kind]
         shapes: list[str] = []
         later: list = []  # charts and pictures, drawn with python-pptx once the XML is in
         shape_id = 2
-        if plan.title and title_nv is not None:
-            runs = self.runs(slide_part, plan.title, plan.title_size)
+        if plan.title:
+            rect = plan.title_rect or boxes.title
+            title_nv = nv.get(("title", boxes.title_placeholder))
+            ph = _find(layout, TITLE_TYPES, boxes.title_placeholder)
+            if title_nv is not None and ph is not None:
+                ink = palette.in_placeholder(ph, rect, (self.colors.primary,))
+                font = None
+            else:
+                ink = palette.text(rect, (palette.heading_color, self.colors.primary))
+                font = self.theme.fonts.heading
+            runs = self.runs(slide_part, plan.title, plan.title_size, color=ink.color, font=font)
+            align = "inherit" if title_nv is not None else (ph.align if ph else None) or "left"
             body = pptx_xml.text_body(
-                [pptx_xml.paragraph(runs, self.lang, plan.title_size, align=title_align)],
+                [pptx_xml.paragraph(runs, self.lang, plan.title_size, align=_align(align))],
                 (INSET_X, INSET_Y),
             )
-            rect = plan.title_rect or self.title_boxes.get(kind)
-            shapes.append(pptx_xml.placeholder(title_nv, shape_id, body, rect))
+            if title_nv is not None:
+                moved = rect if ph is None or rect != ph.rect or ink.fill else None
+                shapes.append(pptx_xml.placeholder(title_nv, shape_id, body, moved, ink.fill))
+            elif rect is not None:
+                shapes.append(pptx_xml.text_box(shape_id, "Title", rect, body, ink.fill))
             shape_id += 1
-        free_bodies = list(bodies)
         for frame in plan.frames:
             if isinstance(frame, TextFrame):
-                body = pptx_xml.text_body(
-                    self.paragraphs(slide_part, frame), (INSET_X, INSET_Y), frame.anchor
-                )
-                if frame.placeholder is not None and free_bodies:
-                    shapes.append(
-                        pptx_xml.placeholder(free_bodies.pop(0), shape_id, body, frame.rect)
-                    )
-                else:
-                    fill = "F3F4F6" if frame.style == "code" else None
-                    name = {"code": "Code", "quote": "Quote"}.get(frame.style, "Text")
-                    shapes.append(pptx_xml.text_box(shape_id, name, frame.rect, body, fill))
+                shapes.append(self.text_frame(slide_part, shape_id, frame, kind))
                 shape_id += 1
             elif isinstance(frame, TableFrame):
                 shapes.append(self.table(slide_part, shape_id, frame))
@@ -227,7 +291,7 @@ class _Drawer:
         pptx_xml.set_slide_xml(slide_part, pptx_xml.slide_xml(shapes))
         for frame in later:
             if isinstance(frame, ChartFrame):
-                self.draw_chart(slide_part.slide, frame)
+                self.draw_chart(slide_part.slide, frame, palette)
             elif isinstance(frame, ImageFrame):
                 self.draw_image(slide_part.slide, frame)
         if later and plan.kind != "title":
@@ -237,18 +301,44 @@ class _Drawer:
 
     # text
 
-    def paragraphs(self, slide_part, frame: TextFrame) -> list[str]:
+    def text_frame(self, slide_part, shape_id: int, frame: TextFrame, kind: str) -> str:
+        """A text frame in its layout placeholder, or in a text box of deckgen's."""
+        palette = self.palettes[kind]
+        layout = self.info[kind]
+        types = ("subTitle", *CONTENT_TYPES) if frame.style == "subtitle" else CONTENT_TYPES
+        key = ("subtitle" if frame.style == "subtitle" else "body", frame.placeholder)
+        nv = self.nv[kind].get(key) if frame.placeholder is not None else None
+        ph = _find(layout, types, frame.placeholder) if nv is not None else None
+        if frame.style == "code":
+            ink = Ink(palette.on_fill(CODE_FILL, (self.colors.text, "1F2933")), CODE_FILL)
+        elif ph is not None:
+            ink = palette.in_placeholder(ph, frame.rect)
+        else:
+            main = _find(layout, CONTENT_TYPES, self.geometry.layouts[kind].body_placeholder(0))
+            ink = palette.text(frame.rect, (main.color if main else None, palette.body_color))
+        body = pptx_xml.text_body(
+            self.paragraphs(slide_part, frame, palette, ink), (INSET_X, INSET_Y), frame.anchor
+        )
+        if nv is not None:
+            return pptx_xml.placeholder(nv, shape_id, body, frame.rect, ink.fill)
+        name = {"code": "Code", "quote": "Quote"}.get(frame.style, "Text")
+        return pptx_xml.text_box(shape_id, name, frame.rect, body, ink.fill)
+
+    def paragraphs(self, slide_part, frame: TextFrame, palette: Palette, ink: Ink) -> list[str]:
+        """The frame's paragraphs; `ink` is its text's (None: the inherited colour reads)."""
         out = []
+        rect, fill = frame.rect, ink.fill
+        bullet = palette.graphic(self.colors.accent, rect) if not fill else self.colors.accent
         for k, para in enumerate(frame.paras):
             listed = para.bullet is not None or para.number_start is not None
-            color = None
+            color = ink.color
             italic = False
             if para.role == "quote":
-                color, italic = self.colors.primary, True
+                color, italic = palette.text(rect, (self.colors.primary,), None, fill).color, True
             elif para.role == "attribution":
-                color = self.colors.muted
+                color = palette.text(rect, (self.colors.muted,), None, fill).color
             elif para.role == "heading":
-                color = self.colors.primary
+                color = palette.text(rect, (self.colors.primary,), None, fill).color
             runs = self.runs(
                 slide_part,
                 para.runs,
@@ -257,6 +347,7 @@ class _Drawer:
                 italic=italic,
                 color=color,
                 mono=para.role == "code",
+                link=palette.link(rect, fill) if any(r.href for r in para.runs) else None,
             )
             out.append(
                 pptx_xml.paragraph(
@@ -269,7 +360,7 @@ class _Drawer:
                     space_before=para.space_before * para.size if k else 0.0,
                     bullet=para.bullet,
                     number_start=para.number_start,
-                    bullet_color=self.colors.accent if listed else None,
+                    bullet_color=bullet if listed else None,
                 )
             )
         return out
@@ -283,7 +374,11 @@ class _Drawer:
         italic: bool = False,
         color: str | None = None,
         mono: bool = False,
+        link: str | None = None,
+        font: str | None = None,
     ) -> str:
+        """Runs of text; links in the theme's hyperlink colour, or in `link` when that one
+        would not read."""
         out = []
         for r in runs:
             rid = slide_part.relate_to(r.href, RT.HYPERLINK, is_external=True) if r.href else None
@@ -295,9 +390,10 @@ class _Drawer:
                     bold=bold or r.bold,
                     italic=italic or r.italic,
                     strike=r.strike,
-                    font=self.mono if (r.code or mono) else None,
-                    color=color,
+                    font=self.mono if (r.code or mono) else font,
+                    color=link if (rid and link) else color,
                     link_rid=rid,
+                    link_color=bool(rid and link),
                 )
             )
         return "".join(out)
@@ -305,7 +401,10 @@ class _Drawer:
     # tables
 
     def table(self, slide_part, shape_id: int, frame: TableFrame) -> str:
+        """A native table: the header row filled with the primary colour, rows alternating
+        with a tint of it; every cell's text chosen to read on its own fill."""
         light = _tint(self.colors.primary, 0.9)
+        head_text = _on(self.colors.primary, (self.colors.background, "FFFFFF", "000000"))
         rows = []
         for r, (height, cells) in enumerate(
             zip(frame.row_heights, (frame.header, *frame.rows), strict=True)
@@ -313,11 +412,14 @@ class _Drawer:
             fill = (
                 self.colors.primary if r == 0 else (light if r % 2 == 0 else self.colors.background)
             )
-            color = self.colors.background if r == 0 else self.colors.text
+            color = head_text if r == 0 else _on(fill, (self.colors.text, "1F2933", "000000"))
+            link = None if r == 0 else _link_on(fill, self.colors.primary)
             row = []
             for c in range(len(frame.col_widths)):
                 content = cells[c] if c < len(cells) else ()
-                runs = self.runs(slide_part, content, frame.size, bold=r == 0, color=color)
+                runs = self.runs(
+                    slide_part, content, frame.size, bold=r == 0, color=color, link=link or color
+                )
                 p = pptx_xml.paragraph(runs, self.lang, frame.size, align=frame.align[c])
                 row.append(pptx_xml.table_cell(p, (CELL_X, CELL_Y), fill))
             rows.append((height, row))
@@ -325,7 +427,9 @@ class _Drawer:
 
     # charts and pictures (python-pptx's API: a few per deck)
 
-    def draw_chart(self, slide, frame: ChartFrame) -> None:
+    def draw_chart(self, slide, frame: ChartFrame, palette: Palette) -> None:
+        """A native chart in the theme's series colours, each made to stand out from what
+        is behind the chart, its text in a colour that reads there."""
         # Imported here: it pulls in XlsxWriter (~30 ms), needed only by decks with charts.
         from pptx.chart.data import CategoryChartData
 
@@ -340,6 +444,11 @@ class _Drawer:
         size = Pt(frame.size)
         chart.font.size = size
         chart.font.name = self.theme.fonts.body
+        # The chart shows the slide through it: its text is chosen against the slide.
+        ink = palette.text(frame.rect, (palette.body_color, self.colors.text))
+        text_color = ink.color or palette.body_color
+        chart.font.color.rgb = RGBColor.from_string(text_color)
+        pptx_xml.chart_background(chart, ink.fill)
         if spec.title:
             chart.has_title = True
             chart.chart_title.text_frame.text = spec.title
@@ -366,8 +475,8 @@ class _Drawer:
             if not multi:
                 plot.vary_by_categories = False
         elif spec.kind == "pie":
-            labels.position = XL_LABEL_POSITION.BEST_FIT
-        colors = list(self.colors.series)
+            labels.position = XL_LABEL_POSITION.OUTSIDE_END  # on the slide: its colour reads
+        colors = [palette.graphic(c, frame.rect) for c in self.colors.series]
         if spec.kind == "pie":
             for k, point in enumerate(plot.series[0].points):
                 point.format.fill.solid()
@@ -400,19 +509,52 @@ class _Drawer:
         pptx_xml.set_alt_text(picture, frame.alt)
 
 
-def _placeholder_templates(layout):
-    """The layout's title placeholder (as an XML template), the title's alignment, and its
-    body placeholders (templates, by index)."""
-    title, bodies = template.title_and_bodies(layout)
-    if title is None:
-        return None, "left", [pptx_xml.nv_template(b._element) for b in bodies]
-    # Titles keep the template's alignment (centred on a title slide).
-    centred = title.placeholder_format.type == PP_PLACEHOLDER.CENTER_TITLE
-    return (
-        pptx_xml.nv_template(title._element),
-        "center" if centred else "left",
-        [pptx_xml.nv_template(b._element) for b in bodies],
+def _placeholder_templates(layout) -> dict[tuple[str, int], str]:
+    """The layout's placeholders a slide may fill, as XML templates: ("title", idx) for its
+    titles, ("body", idx) for its body and object placeholders, ("subtitle", idx) for those
+    a subtitle may go in."""
+    out: dict[tuple[str, int], str] = {}
+    for sp in layout._element.iter(qn("p:sp")):
+        ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+        if ph is None:
+            continue
+        kind, idx = ph.get("type", "body"), int(ph.get("idx", "0") or 0)
+        roles = (
+            ("title",)
+            if kind in TITLE_TYPES
+            else ("body", "subtitle")
+            if kind in CONTENT_TYPES
+            else ("subtitle",)
+            if kind == "subTitle"
+            else ()
+        )
+        for role in roles:
+            out.setdefault((role, idx), pptx_xml.nv_template(sp))
+    return out
+
+
+def _find(layout: Layout, types: Sequence[str], idx: int | None) -> Placeholder | None:
+    """The layout's placeholder of one of `types` with index `idx`."""
+    if idx is None:
+        return None
+    return next((p for p in layout.placeholders if p.type in types and p.idx == idx), None)
+
+
+def _align(value: str) -> str:
+    """deckgen's alignment names for OOXML's (and "inherit" as it is)."""
+    return {"l": "left", "ctr": "center", "r": "right", "just": "left", "dist": "left"}.get(
+        value, value
     )
+
+
+def _on(fill: str, prefer: Sequence[str]) -> str:
+    """A text colour that reads on `fill` (4.5:1), the first of `prefer` that does."""
+    return readable(list(prefer), (fill,)) or "000000"
+
+
+def _link_on(fill: str, primary: str) -> str | None:
+    """Links in a table cell: in the primary colour where it reads on the cell's fill."""
+    return readable([primary], (fill,))
 
 
 def _xywh(rect: Rect) -> tuple[Emu, Emu, Emu, Emu]:

@@ -11,7 +11,7 @@ Every text box the plan makes is measured to fit; nothing is left to PowerPoint'
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..model import (
@@ -34,6 +34,7 @@ from ..model import (
     walk,
 )
 from ..themes import Theme
+from ..themes.boxes import own_subtitle
 from ..themes.geometry import LayoutBoxes, Rect  # boxes of the template's layouts, in EMU
 from ..typography import format_date
 from .fit import EMU_PER_PT, Measurer, Piece
@@ -62,6 +63,15 @@ class Geometry:
     # The template shows titles in capitals (cap="all"): measure them as shown, or they
     # come out wider than measured.
     title_caps: bool = False
+    # The boxes of any layout of the template by its key or name ("Two Content",
+    # "Master 2/Contenu"): see deckgen.themes.boxes.theme_boxes. KeyError when there is none.
+    named: Callable[[str], LayoutBoxes] | None = None
+
+    def boxes_of(self, name: str) -> LayoutBoxes:
+        """The boxes of the template's layout `name` (a key or a name)."""
+        if self.named is None:
+            raise KeyError(name)
+        return self.named(name)
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -100,7 +110,7 @@ class TextFrame:
     rect: Rect
     paras: tuple[Para, ...]
     style: str = "body"  # body | code | quote | subtitle
-    placeholder: int | None = None  # body placeholder index to fill, None for a new text box
+    placeholder: int | None = None  # idx of the layout placeholder to fill; None: a text box
     anchor: str = "top"
 
 
@@ -219,22 +229,32 @@ class Planner:
             t for t in (meta.subtitle, " · ".join(x for x in (meta.author, _date(meta)) if x)) if t
         ]
         frames: list[Frame] = []
-        if lines and boxes.bodies:
+        # The subtitle, author and date: in the layout's subtitle placeholder, or in a box
+        # below the title when it has none (never dropped).
+        box, placeholder = boxes.subtitle, boxes.subtitle_placeholder
+        if box is None:
+            box, placeholder = own_subtitle(boxes, self.sizes.min_body, len(lines)), None
+        if lines and box is not None:
             paras = [
-                Para((Run(t),), "subtitle", align="inherit", space_before=0.3 if k else 0.0)
+                Para(
+                    (Run(t),),
+                    "subtitle",
+                    align="inherit" if placeholder is not None else "left",
+                    space_before=0.3 if k else 0.0,
+                )
                 for k, t in enumerate(lines)
             ]
             step = self.best_step(
-                lambda s: self.text_height(paras, boxes.bodies[0].w_pt, s),
-                boxes.bodies[0].h_pt,
+                lambda s: self.text_height(paras, box.w_pt, s),
+                box.h_pt,
                 _ladder(self.sizes.body, self.sizes.min_body),
             )
             frames.append(
                 TextFrame(
-                    boxes.bodies[0],
+                    box,
                     self.sized(paras, step or self.sizes.min_body),
                     "subtitle",
-                    placeholder=0,
+                    placeholder=placeholder,
                 )
             )
         return PlannedSlide("title", title, title_size, tuple(frames), line=1)
@@ -258,7 +278,11 @@ class Planner:
             if step is not None:
                 frames.append(
                     TextFrame(
-                        body, self.sized(paras, step), "subtitle", placeholder=0, anchor="bottom"
+                        body,
+                        self.sized(paras, step),
+                        "subtitle",
+                        placeholder=boxes.body_placeholder(0),
+                        anchor="bottom",
                     )
                 )
             else:
@@ -334,7 +358,7 @@ class Planner:
         if step is None:
             return None
         frames: list[Frame] = [
-            TextFrame(left, self.sized(paras, step), placeholder=0),
+            TextFrame(left, self.sized(paras, step), placeholder=boxes.body_placeholder(0)),
             self.visual_frame(visual, right, right.h_pt, step),
         ]
         kind = "two-content"
@@ -363,8 +387,9 @@ class Planner:
             return [PlannedSlide(kind, title, title_size, (), slide.notes, slide.line, title_rect)]
         height = area.h_pt * HEIGHT_SAFETY
         step = self.best_step(lambda s: self.stack_height(items, area.w_pt, s), height, self.steps)
+        placeholder = boxes.body_placeholder(0) if boxes.bodies else None
         if step is not None:
-            frames = self.place(items, area, step)
+            frames = self.place(items, area, step, placeholder)
             return [
                 PlannedSlide(
                     kind,
@@ -393,7 +418,7 @@ class Planner:
             if k and title is not None:
                 page_title = (*title, Run(" " + suffix))
                 page_title_size = self.fit_title(page_title, boxes.title, self.sizes.title)
-            frames = self.place(page, area, step)
+            frames = self.place(page, area, step, placeholder)
             out.append(
                 PlannedSlide(
                     kind,
@@ -411,7 +436,11 @@ class Planner:
 
     # placing stacked items
 
-    def place(self, items: Sequence[_Item], area: Rect, step: float) -> tuple[Frame, ...]:
+    def place(
+        self, items: Sequence[_Item], area: Rect, step: float, placeholder: int | None = None
+    ) -> tuple[Frame, ...]:
+        """Stack items in `area`; the first body text fills the layout placeholder
+        `placeholder` (None: a text box)."""
         width = area.w_pt
         fixed = [self.item_height(i, width, step) for i in items]
         visual_count = sum(1 for i in items if isinstance(i, _Visual))
@@ -428,14 +457,12 @@ class Planner:
             elif isinstance(item, _Table):
                 frames.append(self.table_frame(item, area.slice(top, h), step))
             else:
-                placeholder = None
+                fill = None
                 if item.style == "body" and not used_placeholder:
-                    placeholder, used_placeholder = 0, True
+                    fill, used_placeholder = placeholder, True
                 # Text alone keeps the whole body box (room to edit); stacked, its own height.
                 rect = area if only_text else area.slice(top, h / HEIGHT_SAFETY)
-                frames.append(
-                    TextFrame(rect, self.sized(item.paras, step), item.style, placeholder)
-                )
+                frames.append(TextFrame(rect, self.sized(item.paras, step), item.style, fill))
             top += h + GAP
         return tuple(frames)
 
@@ -996,6 +1023,12 @@ def _renumber(paras: Sequence[Para]) -> list[Para]:
 
 
 def _below_title(boxes: LayoutBoxes, content: LayoutBoxes, geo: Geometry) -> Rect:
+    """Where a layout without a content box (title only) shows text: where the content
+    layout has its main box, else the layout's free area below the title."""
+    if content.bodies and content.body_placeholder(0) is not None:
+        return content.bodies[0]
+    if boxes.free is not None:
+        return boxes.free
     if content.bodies:
         return content.bodies[0]
     top = (boxes.title.y + boxes.title.h) if boxes.title else geo.height // 10

@@ -77,22 +77,9 @@ def apply_theme(prs, colors, fonts, slots: frozenset[str] | None = None) -> None
     """Write the theme's colours and fonts into the template's theme parts (native theme
     colours: a user who changes them in PowerPoint changes the whole deck). `slots` limits
     the writing to those slots (a client's corporate template keeps the others)."""
-    wanted = {
-        "dk1": colors.text,
-        "lt1": colors.background,
-        "dk2": colors.primary,
-        "lt2": "F2F4F7",
-        "hlink": colors.primary,
-        "folHlink": colors.muted,
-    }
-    series = list(colors.series) + [colors.primary, colors.accent] * 3
-    accents = [colors.accent, *series]
-    for k in range(1, 7):
-        wanted[f"accent{k}"] = accents[k - 1]
-    faces = {"major": fonts.heading, "minor": fonts.body}
-    if slots is not None:
-        wanted = {k: v for k, v in wanted.items() if k in slots}
-        faces = {k: v for k, v in faces.items() if k in slots}
+    from ..themes.scheme import scheme_values
+
+    wanted, faces = scheme_values(colors, fonts, slots)
     if not wanted and not faces:
         return
     done = set()
@@ -140,6 +127,37 @@ def add_layout_picture(layout, data: bytes, rect, name: str) -> None:
     tree.append(parse_xml(pic))
 
 
+def chart_background(chart, fill: str | None = None) -> None:
+    """The chart area and plot area without a fill of their own (the slide shows through,
+    as the colours of its text were chosen against it), or filled with `fill`. In the
+    schema's order: ``c:spPr`` right after ``c:chart`` (chart area) and at the end of the
+    plot area before its ``c:extLst``."""
+    space = chart._chartSpace
+    fill_xml = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else "<a:noFill/>"
+    for parent, after in (
+        (space, space.find(qn("c:chart"))),
+        (space.find(f"{qn('c:chart')}/{qn('c:plotArea')}"), None),
+    ):
+        if parent is None:
+            continue
+        old = parent.find(qn("c:spPr"))
+        if old is not None:
+            parent.remove(old)
+        sp_pr = etree.fromstring(
+            f'<c:spPr xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+            f'xmlns:a="{A_NS}">{fill_xml if parent is space else "<a:noFill/>"}'
+            "<a:ln><a:noFill/></a:ln></c:spPr>"
+        )
+        if after is not None:
+            after.addnext(sp_pr)
+        else:
+            ext = parent.find(qn("c:extLst"))
+            if ext is not None:
+                ext.addprevious(sp_pr)
+            else:
+                parent.append(sp_pr)
+
+
 def set_chart_language(chart, lang: str) -> None:
     """The chart's editing language (``c:lang``, right after ``c:date1904`` as the schema
     requires: PowerPoint rejects misordered chart XML) and the language of its text."""
@@ -159,6 +177,8 @@ def set_chart_language(chart, lang: str) -> None:
 # --- fast XML writing ---------------------------------------------------------------------
 
 ALIGN = {"left": "l", "center": "ctr", "right": "r"}
+HLINK_COLOR_URI = "{A12FA001-AC4F-418D-AE19-62706E023703}"
+HLINK_COLOR_NS = "http://schemas.microsoft.com/office/drawing/2018/hyperlinkcolor"
 ANCHOR = {"top": "t", "middle": "ctr", "bottom": "b"}
 TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
 TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # python-pptx's default (Medium 2)
@@ -212,18 +232,44 @@ ID_SLOT = "__DECKGEN_ID__"
 NUMBER_SLOT = "__DECKGEN_NUMBER__"
 
 
+# The namespaces every slide declares on its root (SLIDE_OPEN): a copied element needs no
+# declaration of its own for them.
+ROOT_NAMESPACES = (
+    A_NS,
+    P_NS,
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+)
+
+
 def nv_template(layout_sp) -> str:
     """The non-visual properties of a layout placeholder (its type, index and name) as
-    text with an id slot: a slide placeholder inheriting from it starts with this."""
+    text with an id slot: a slide placeholder inheriting from it starts with this.
+
+    Templates saved by PowerPoint 2016+ carry extensions here (``a16:creationId``, ``p14``
+    ids in ``a:extLst``, ``mc:AlternateContent``): the extension lists are dropped (a slide
+    gets no creation id of its template's placeholder; PowerPoint gives new shapes their
+    own), and any other namespace the element still uses stays declared on it."""
     nv = copy.deepcopy(layout_sp.find(qn("p:nvSpPr")))
+    for ext in list(nv.iter(qn("a:extLst"), qn("p:extLst"))):
+        ext.getparent().remove(ext)
     nv.find(qn("p:cNvPr")).set("id", ID_SLOT)
+    etree.cleanup_namespaces(nv)
     xml = etree.tostring(nv, encoding="unicode")
-    return re.sub(r'\s+xmlns:\w+="[^"]*"', "", xml)  # declared on the slide root
+    # Declared on the slide root: drop their declarations (and only theirs) from the copy.
+    for uri in ROOT_NAMESPACES:
+        xml = re.sub(rf'\s+xmlns:\w+="{re.escape(uri)}"', "", xml)
+    return xml
 
 
-def placeholder(nv: str, shape_id: int, body: str, rect=None) -> str:
-    """A placeholder shape inheriting from a layout placeholder, optionally moved."""
-    sp_pr = f"<p:spPr>{_xfrm(rect)}</p:spPr>" if rect is not None else "<p:spPr/>"
+def placeholder(nv: str, shape_id: int, body: str, rect=None, fill: str | None = None) -> str:
+    """A placeholder shape inheriting from a layout placeholder, optionally moved and
+    filled (under text that would not read on what is behind it)."""
+    inner = _xfrm(rect) if rect is not None else ""
+    if fill:
+        if rect is None:
+            raise ValueError("a filled placeholder needs its box")
+        inner += f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>'
+    sp_pr = f"<p:spPr>{inner}</p:spPr>" if inner else "<p:spPr/>"
     return f"<p:sp>{nv.replace(ID_SLOT, str(shape_id))}{sp_pr}{body}</p:sp>"
 
 
@@ -295,8 +341,10 @@ def run(
     font: str | None = None,
     color: str | None = None,
     link_rid: str | None = None,
+    link_color: bool = False,
 ) -> str:
-    """``a:r`` elements (``a:br`` for each line break in `value`) with their properties."""
+    """``a:r`` elements (``a:br`` for each line break in `value`) with their properties; a
+    link keeps the theme's hyperlink colour unless `link_color` (then it is `color`)."""
     props = f'lang="{lang}" sz="{int(round(size * 100))}"'
     if bold:
         props += ' b="1"'
@@ -305,11 +353,19 @@ def run(
     if strike:
         props += ' strike="sngStrike"'
     inner = ""
-    if color and not link_rid:
+    if color and (not link_rid or link_color):
         inner += f'<a:solidFill><a:srgbClr val="{color}"/></a:solidFill>'
     if font:
         inner += f'<a:latin typeface="{attr(font)}"/>'
-    if link_rid:
+    if link_rid and link_color:
+        # PowerPoint draws links in the theme's hyperlink colour unless told to use the
+        # run's (Office 2019+): for a link whose theme colour would not read here.
+        inner += (
+            f'<a:hlinkClick r:id="{link_rid}"><a:extLst><a:ext uri="{HLINK_COLOR_URI}">'
+            f'<ahyp:hlinkClr xmlns:ahyp="{HLINK_COLOR_NS}" val="tx"/></a:ext></a:extLst>'
+            "</a:hlinkClick>"
+        )
+    elif link_rid:
         inner += f'<a:hlinkClick r:id="{link_rid}"/>'
     rpr = f"<a:rPr {props}>{inner}</a:rPr>" if inner else f"<a:rPr {props}/>"
     out = []
@@ -345,17 +401,36 @@ def table_cell(paragraphs: str, margins: tuple[float, float], fill: str) -> str:
 
 
 def footer_templates(
-    layout, footer: str, slide_numbers: bool, *, lang: str, font: str, color: str, size: float = 11
+    layout,
+    footer: str,
+    slide_numbers: bool,
+    *,
+    lang: str,
+    font: str | None,
+    color: str | None,
+    size: float | None = 11,
+    colors: dict[int, str | None] | None = None,
+    include=None,
+    inherit: bool = False,
 ) -> list[str]:
-    """The layout's footer and slide-number placeholders with deckgen's text and font, as
-    text with id and number slots (python-pptx leaves them out of new slides)."""
+    """The layout's footer and slide-number placeholders with deckgen's text, as text with
+    id and number slots (python-pptx leaves them out of new slides). `font`, `color` and
+    `size` None keep the template's own style; `colors` gives a colour per placeholder idx
+    (over `color`); `include(shape)` says which placeholders to keep (those on the slide);
+    `inherit` keeps the template's text box (insets, anchor) too."""
     out = []
-    # An explicit font: footers otherwise fall back to the viewer's default (often a serif).
-    props = (
-        f'<a:rPr lang="{lang}" sz="{int(size * 100)}"><a:solidFill><a:srgbClr '
-        f'val="{color}"/></a:solidFill><a:latin typeface="{attr(font)}"/></a:rPr>'
-    )
     for shape in layout.placeholders:
+        if include is not None and not include(shape):
+            continue
+        tint = (colors or {}).get(shape.placeholder_format.idx, color)
+        inner = f'<a:solidFill><a:srgbClr val="{tint}"/></a:solidFill>' if tint else ""
+        # An explicit font on deckgen's templates: footers otherwise fall back to the
+        # viewer's default (often a serif).
+        inner += f'<a:latin typeface="{attr(font)}"/>' if font else ""
+        sz = f' sz="{int(size * 100)}"' if size else ""
+        props = (
+            f'<a:rPr lang="{lang}"{sz}>{inner}</a:rPr>' if inner else f'<a:rPr lang="{lang}"{sz}/>'
+        )
         type_name = str(shape._element.ph_type).split(" ")[0].split(".")[-1]
         if type_name == "FOOTER" and footer:
             content = f"<a:r>{props}<a:t>{text(footer)}</a:t></a:r>"
@@ -366,7 +441,10 @@ def footer_templates(
             )
         else:
             continue
-        body = text_body([f"<a:p>{content}</a:p>"], (7.2, 3.6))
+        if inherit:  # the template's own box: its insets, anchor and autofit
+            body = f"<p:txBody><a:bodyPr/><a:lstStyle/><a:p>{content}</a:p></p:txBody>"
+        else:
+            body = text_body([f"<a:p>{content}</a:p>"], (7.2, 3.6))
         out.append(f"<p:sp>{nv_template(shape._element)}<p:spPr/>{body}</p:sp>")
     return out
 

@@ -31,7 +31,6 @@ from .loading import (
 )
 from .new import new_theme_text
 from .schema import (
-    DEFAULT_LAYOUTS,
     LOGO_POSITIONS,
     SLIDE_KINDS,
     Colors,
@@ -46,7 +45,6 @@ from .template import TEMPLATE_NAMES, missing_layouts
 
 __all__ = [
     "BUILTIN_THEMES",
-    "DEFAULT_LAYOUTS",
     "LOGO_POSITIONS",
     "SLIDE_KINDS",
     "TEMPLATE_NAMES",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .schema import Colors, hex_color
 
 
@@ -45,3 +47,59 @@ def contrast_problems(colors: Colors, link_color: str | None = None) -> list[tup
                 )
             )
     return problems
+
+
+# --- choosing colours that can be read ------------------------------------------------------
+
+AA_TEXT = 4.5  # WCAG AA for text
+AA_LARGE = 3.0  # WCAG AA for text of 18 pt and up (14 pt bold), and for graphics
+LARGE_TEXT_PT = 18.0
+
+
+def required_ratio(size_pt: float, bold: bool = False) -> float:
+    """WCAG AA's minimum contrast for text of that size."""
+    return AA_LARGE if size_pt >= LARGE_TEXT_PT or (bold and size_pt >= 14) else AA_TEXT
+
+
+def worst_ratio(color: str, behind: Sequence[str]) -> float:
+    """The lowest contrast of `color` against the colours behind it (21 when none)."""
+    return min((contrast_ratio(color, b) for b in behind), default=21.0)
+
+
+def mix(a: str, b: str, amount: float) -> str:
+    """`amount` (0..1) of the way from colour `a` to colour `b`."""
+    ca = [int(a[k : k + 2], 16) for k in (0, 2, 4)]
+    cb = [int(b[k : k + 2], 16) for k in (0, 2, 4)]
+    return "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(ca, cb, strict=True))
+
+
+def readable(prefer: Sequence[str], behind: Sequence[str], ratio: float = AA_TEXT) -> str | None:
+    """A text colour that reaches `ratio` against every colour in `behind`: the first of
+    `prefer` that does, else the first of them darkened or lightened just enough (it stays
+    recognisably the brand's colour), else black or white; None when nothing can (the box
+    sits on both dark and light: it needs a fill of its own)."""
+    prefer = [p for p in prefer if p]
+    for color in prefer:
+        if worst_ratio(color, behind) >= ratio:
+            return color
+    for color in prefer[:1]:
+        for target in ("000000", "FFFFFF"):
+            for step in range(1, 21):
+                candidate = mix(color, target, step / 20)
+                if worst_ratio(candidate, behind) >= ratio:
+                    return candidate
+    best = max(("000000", "FFFFFF"), key=lambda c: worst_ratio(c, behind))
+    return best if worst_ratio(best, behind) >= ratio else None
+
+
+def visible(color: str, behind: Sequence[str], ratio: float = AA_LARGE) -> str:
+    """A graphic's colour (a chart series) made to stand out from what is behind it by
+    `ratio` (WCAG's 3:1 for graphics), moved as little as it takes towards black or white."""
+    if worst_ratio(color, behind) >= ratio:
+        return color
+    for step in range(1, 21):
+        for target in ("000000", "FFFFFF"):
+            candidate = mix(color, target, step / 20)
+            if worst_ratio(candidate, behind) >= ratio:
+                return candidate
+    return max(("000000", "FFFFFF"), key=lambda c: worst_ratio(c, behind))

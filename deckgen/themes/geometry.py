@@ -33,8 +33,21 @@ class Rect:
 
 @dataclass(frozen=True, slots=True)
 class LayoutBoxes:
+    """Where a layout puts a slide's text: the title, the content boxes (the main one first;
+    two columns left to right), the subtitle (title and section slides), and for each the
+    index of the layout placeholder it is, or None for a box deckgen places itself (the
+    layout has none, or one off the slide or too small to use)."""
+
     title: Rect | None
     bodies: tuple[Rect, ...]
+    subtitle: Rect | None = None
+    title_placeholder: int | None = None
+    body_placeholders: tuple[int | None, ...] = ()
+    subtitle_placeholder: int | None = None
+    free: Rect | None = None  # the free area below the title, clear of logos and bands
+
+    def body_placeholder(self, k: int) -> int | None:
+        return self.body_placeholders[k] if k < len(self.body_placeholders) else None
 
 
 def avoid(box: Rect, obstacle: Rect, gap: int) -> Rect:
@@ -58,3 +71,23 @@ def avoid(box: Rect, obstacle: Rect, gap: int) -> Rect:
     if not usable:
         return box
     return max(usable, key=lambda c: c.w * c.h)
+
+
+def inside(rect: Rect, width: int, height: int) -> Rect | None:
+    """`rect` cut to the slide, or None when less than 80 % of it is on the slide (a box
+    placed off the slide on purpose, or by a faulty export)."""
+    x0, y0 = max(rect.x, 0), max(rect.y, 0)
+    x1, y1 = min(rect.x + rect.w, width), min(rect.y + rect.h, height)
+    if x1 <= x0 or y1 <= y0 or rect.w <= 0 or rect.h <= 0:
+        return None
+    if (x1 - x0) * (y1 - y0) < 0.8 * rect.w * rect.h:
+        return None
+    return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+def overlaps(a: Rect, b: Rect) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def inches(emu: int) -> str:
+    return f"{emu / 914400:.2f} in"

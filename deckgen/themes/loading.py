@@ -15,10 +15,12 @@ from typing import Any
 
 from ..errors import Collector, Diagnostic, InputError, did_you_mean
 from ..images import ImageProblem, read_image
+from .boxes import layout_boxes, logo_rects
 from .contrast import contrast_problems
 from .fonts import fallback_font_face, read_font_files, system_font_face
+from .geometry import LayoutBoxes, Rect
+from .mapping import SLIDE_KINDS, choose_layouts, resolve
 from .schema import (
-    DEFAULT_LAYOUTS,
     SCHEMA,
     Colors,
     FontFace,
@@ -31,8 +33,8 @@ from .schema import (
     check_table,
     hex_color,
 )
-from .scheme import TemplateScheme, scheme_slots
-from .template import TEMPLATE_NAMES, missing_layouts, read_template
+from .scheme import scheme_slots, scheme_values
+from .template import TEMPLATE_NAMES, OpenedTemplate, TemplateInfo, analyse, read_template
 
 
 def builtin_themes_dir() -> Path:
@@ -105,16 +107,17 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
     )
     template_path: Path | None = None
     template = b""
-    scheme: TemplateScheme | None = None
+    opened: OpenedTemplate | None = None
     if owner is None:
         report.error("no template.pptx in this theme or its parents; reinstall deckgen")
     else:
         template_path = next(
             folders[owner] / n for n in TEMPLATE_NAMES if (folders[owner] / n).is_file()
         )
-        template, problem, scheme = read_template(template_path)
+        template, problem, opened = read_template(template_path)
         if problem:
             report.errors.append(Diagnostic(template_path, None, problem))
+    scheme = opened.scheme if opened is not None else None
     data: dict[str, Any] = {}
     for _, own, _ in reversed(chain):
         data = _merge(data, own)
@@ -162,7 +165,6 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             where.line(("sizes",), "min_body"),
         )
     slides = SlideOptions(**data.get("slides", {}))
-    layouts = {**DEFAULT_LAYOUTS, **data.get("layouts", {})}
 
     files = data.get("fonts", {}).get("files", {})
     faces: dict[str, FontFace] = {}
@@ -193,22 +195,17 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             or where.line(("colors",)),
             rule="theme-contrast",
         )
-    if scheme is not None and template_path is not None:
-        problem = missing_layouts(scheme.layouts, layouts)
-        if problem:
-            # At fault: the [layouts] line that names a missing layout (the nearest theme
-            # stating it), else the template itself.
-            missing = [k for k, v in layouts.items() if v not in scheme.layouts]
-            at = next(
-                (
-                    (f / "theme.toml", loc.line(("layouts",), kind))
-                    for f, own, loc in chain
-                    for kind in missing
-                    if kind in own.get("layouts", {})
-                ),
-                (template_path, None),
-            )
-            report.errors.append(Diagnostic(at[0], at[1], f"{template_path.name}: {problem}"))
+    layout_keys: dict[str, str] = {}
+    boxes: dict[str, LayoutBoxes] = {}
+    logos: dict[str, Rect] = {}
+    info: TemplateInfo | None = None
+    if opened is not None and template_path is not None and owner is not None:
+        # The template read with the colours and fonts deckgen writes into it.
+        written = scheme_values(colors, fonts, slots)
+        info = analyse(opened.prs, *written, scheme=opened.scheme)
+        layout_keys = _map_layouts(chain, owner, info, template_path, sizes, report)
+        logos = logo_rects(logo, info.width, layout_keys)
+        boxes = _layout_boxes(info, layout_keys, sizes, logos, template_path, report)
     email_templates: dict[str, str] = {}
     template_files: dict[str, Path] = {}
     for source in reversed(folders):  # the default's first, each child overriding
@@ -224,13 +221,16 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         fonts=fonts,
         sizes=sizes,
         slides=slides,
-        layouts=layouts,
+        layouts=layout_keys,
         template=template,
         template_path=template_path,
         email_templates=email_templates,
         email_template_files=template_files,
         logo=logo,
         scheme_slots=slots,
+        template_info=info,
+        boxes=boxes,
+        logos=logos,
         email={
             k: (hex_color(v) if k == "link_color" else v) for k, v in data.get("email", {}).items()
         },
@@ -380,3 +380,89 @@ def _read_templates(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.suffix in (".html", ".txt", ".css")
     }
+
+
+def _map_layouts(
+    chain: list[tuple[Path, dict[str, Any], Locator]],
+    owner: int,
+    info: TemplateInfo,
+    template_path: Path,
+    sizes: Sizes,
+    report: Collector,
+) -> dict[str, str]:
+    """Slide kind -> layout key: what ``[layouts]`` states (from the themes that own the
+    template down: a parent's names are for its own template), each kind left out mapped
+    from the template itself. A name that is not in the template is an error at its line
+    listing the layouts there are; a name found in several masters is a warning listing
+    them (the first is used)."""
+    stated: dict[str, tuple[str, Path, int | None]] = {}
+    for theme_folder, own, locator in reversed(chain[: owner + 1]):
+        for kind, name in own.get("layouts", {}).items():
+            stated[kind] = (name, theme_folder / "theme.toml", locator.line(("layouts",), kind))
+    keys: dict[str, str] = {}
+    for kind, (name, path, line) in stated.items():
+        layout, choices = resolve(info, name)
+        if layout is None:
+            report.errors.append(
+                Diagnostic(
+                    path,
+                    line,
+                    f"{template_path.name}: this template has no layout '{name}' for {kind}"
+                    f"{did_you_mean(name, info.keys)}; it has: "
+                    f"{', '.join(repr(k) for k in info.keys)}. Map {kind} to one of them in "
+                    "[layouts] of theme.toml, or leave it out and deckgen chooses",
+                )
+            )
+            continue
+        if choices:
+            report.warnings.append(
+                Diagnostic(
+                    path,
+                    line,
+                    f"layout '{name}' is in several masters ({', '.join(repr(c) for c in choices)}); "
+                    f"deckgen uses '{layout.key}': write the one you want",
+                    "warning",
+                    "theme-layout",
+                )
+            )
+        keys[kind] = layout.key
+    missing = [kind for kind in SLIDE_KINDS if kind not in keys]
+    if missing:
+        choices = choose_layouts(
+            info, lambda layout: layout_boxes(layout, info.width, info.height, sizes.min_body)
+        )
+        for kind in missing:
+            keys[kind] = choices[kind].layout.key
+    return {kind: keys[kind] for kind in SLIDE_KINDS}
+
+
+def _layout_boxes(
+    info: TemplateInfo,
+    keys: dict[str, str],
+    sizes: Sizes,
+    logos: dict[str, Rect],
+    template_path: Path,
+    report: Collector,
+) -> dict[str, LayoutBoxes]:
+    """The boxes of each slide kind's layout, and a warning per layout whose placeholders
+    deckgen cannot use as they are."""
+    boxes: dict[str, LayoutBoxes] = {}
+    told: set[str] = set()
+    for kind, key in keys.items():
+        layout = info.find(key)
+        result = layout_boxes(layout, info.width, info.height, sizes.min_body, logos.get(kind))
+        boxes[kind] = result.boxes
+        if result.notes and key not in told:
+            told.add(key)
+            kinds = [k for k, v in keys.items() if v == key]
+            report.warnings.append(
+                Diagnostic(
+                    template_path,
+                    None,
+                    f"layout '{key}' ({', '.join(kinds)}): {'; '.join(result.notes)}: deckgen "
+                    "places its own boxes in the slide's free area",
+                    "warning",
+                    "theme-layout",
+                )
+            )
+    return boxes

@@ -11,10 +11,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Collector, did_you_mean
 from ..model import Asset
+
+if TYPE_CHECKING:
+    from .geometry import LayoutBoxes, Rect
+    from .template import TemplateInfo
 
 HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 SLIDE_KINDS = ("title", "section", "content", "two-content", "quote", "chart")
@@ -91,7 +95,7 @@ class Theme:
     fonts: Fonts
     sizes: Sizes
     slides: SlideOptions
-    layouts: Mapping[str, str]  # deckgen slide kind -> layout name in the template
+    layouts: Mapping[str, str]  # deckgen slide kind -> layout key in the template
     template: bytes = field(repr=False, default=b"")
     template_path: Path | None = None
     # Email templates by name ("email/base.html" -> source): the theme's own files over the
@@ -106,16 +110,17 @@ class Theme:
     # "major", ...): None for every slot (deckgen's own templates), else only those the
     # client theme states (a corporate template keeps the rest).
     scheme_slots: frozenset[str] | None = None
+    # What deckgen read from the template (layouts, placeholders, backgrounds), and per
+    # slide kind the boxes of its layout and the logo's box on it.
+    template_info: TemplateInfo | None = field(default=None, repr=False, compare=False)
+    boxes: Mapping[str, LayoutBoxes] = field(default_factory=dict, repr=False)
+    logos: Mapping[str, Rect] = field(default_factory=dict, repr=False)
 
+    @property
+    def client_template(self) -> bool:
+        """Whether the template is a client's (its colours and fonts kept), not deckgen's."""
+        return self.scheme_slots is not None
 
-DEFAULT_LAYOUTS = {
-    "title": "Title Slide",
-    "section": "Section Header",
-    "content": "Title and Content",
-    "two-content": "Two Content",
-    "quote": "Title Only",
-    "chart": "Title and Content",
-}
 
 SCHEMA: dict[str, Any] = {
     "name": str,

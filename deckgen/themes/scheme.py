@@ -94,3 +94,26 @@ def scheme_slots(style: dict[str, Any]) -> frozenset[str]:
         if key in style.get(table, {})
         for slot in slots
     )
+
+
+def scheme_values(colors, fonts, slots: frozenset[str] | None = None):
+    """The colour slots (``dk1``... -> hex) and font slots (``major``, ``minor`` -> family)
+    deckgen writes into a template's theme part for a theme: every slot on deckgen's own
+    templates, only `slots` on a client's (which keeps the rest)."""
+    wanted = {
+        "dk1": colors.text,
+        "lt1": colors.background,
+        "dk2": colors.primary,
+        "lt2": "F2F4F7",
+        "hlink": colors.primary,
+        "folHlink": colors.muted,
+    }
+    series = list(colors.series) + [colors.primary, colors.accent] * 3
+    accents = [colors.accent, *series]
+    for k in range(1, 7):
+        wanted[f"accent{k}"] = accents[k - 1]
+    faces = {"major": fonts.heading, "minor": fonts.body}
+    if slots is not None:
+        wanted = {k: v for k, v in wanted.items() if k in slots}
+        faces = {k: v for k, v in faces.items() if k in slots}
+    return wanted, faces

@@ -1,0 +1,107 @@
+"""The colours deckgen draws with, each chosen against what is really behind it.
+
+A slide's text sits on its layout's background, the master's bands and pictures, or a
+placeholder's own fill (`deckgen.themes.backdrop`). Text that inherits the template's colour
+keeps it when it reads well there (4.5:1, WCAG AA for body text, which deckgen asks of all
+text); text deckgen colours itself (quotes, table headers, footers, links, chart text) gets
+the theme's colour when it reads well, else the nearest darker or lighter shade that does,
+else black or white. Text over both dark and light (a photo) gets a box filled with the
+theme's background colour under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..themes import Theme
+from ..themes.contrast import AA_LARGE, AA_TEXT, readable, visible, worst_ratio
+from ..themes.geometry import Rect
+from ..themes.template import Layout, Placeholder
+
+
+@dataclass(frozen=True, slots=True)
+class Ink:
+    """How to draw a piece of text: its colour (None: keep the inherited one) and the fill
+    of its box (None: none)."""
+
+    color: str | None
+    fill: str | None = None
+
+
+class Palette:
+    """Colour choices on one layout of the theme's template."""
+
+    def __init__(self, theme: Theme, layout: Layout | None):
+        self.theme = theme
+        self.layout = layout
+        self.colors = theme.colors
+
+    def behind(self, rect: Rect | None, fill: str | None = None) -> tuple[str, ...]:
+        """The colours behind a box: its own fill, else what the layout shows there."""
+        if fill:
+            return (fill,)
+        if self.layout is None or rect is None:
+            return (self.colors.background,)
+        return self.layout.backdrop.colors(rect)
+
+    def text(
+        self,
+        rect: Rect | None,
+        prefer: Sequence[str | None],
+        inherited: str | None = None,
+        fill: str | None = None,
+    ) -> Ink:
+        """The ink for text in `rect`: the `inherited` colour when it reads well there (no
+        colour written), else the first of `prefer` that does, else a shade of it."""
+        behind = self.behind(rect, fill)
+        if inherited and worst_ratio(inherited, behind) >= AA_TEXT:
+            return Ink(None)
+        wanted = [c for c in (*prefer, inherited) if c]
+        color = readable(wanted, behind, AA_TEXT)
+        if color is not None:
+            return Ink(color)
+        # Over dark and light at once: a fill of the theme's background under the text.
+        box = self.colors.background
+        return Ink(readable(wanted, (box,), AA_TEXT) or "000000", box)
+
+    def in_placeholder(
+        self, ph: Placeholder | None, rect: Rect | None, prefer: Sequence[str | None] = ()
+    ) -> Ink:
+        """The ink for text in a layout placeholder, which has its own colour and fill."""
+        if ph is None:
+            return self.text(rect, prefer or (self.body_color,))
+        return self.text(rect, (*prefer, ph.color), ph.color, ph.fill)
+
+    @property
+    def body_color(self) -> str:
+        return self.layout.body_color if self.layout is not None else self.colors.text
+
+    @property
+    def heading_color(self) -> str:
+        return self.layout.heading_color if self.layout is not None else self.colors.primary
+
+    def on_fill(self, fill: str, prefer: Sequence[str | None]) -> str:
+        """A text colour that reads on a fill deckgen draws (a table cell, the code box)."""
+        return readable([c for c in prefer if c], (fill,), AA_TEXT) or "000000"
+
+    def graphic(self, color: str, rect: Rect | None) -> str:
+        """A chart series' or a bullet's colour, made to stand out (3:1) from what is
+        behind it."""
+        return visible(color, self.behind(rect), AA_LARGE)
+
+    def link(self, rect: Rect | None, fill: str | None = None) -> str | None:
+        """The colour links are drawn in, when the template's hyperlink colour does not
+        read there (None: keep it)."""
+        hlink = self.link_color
+        behind = self.behind(rect, fill)
+        if worst_ratio(hlink, behind) >= AA_TEXT:
+            return None
+        return readable([hlink, self.colors.primary, self.body_color], behind, AA_TEXT) or (
+            readable([hlink], (self.colors.background,), AA_TEXT) or "000000"
+        )
+
+    @property
+    def link_color(self) -> str:
+        """The template's hyperlink colour here (on deckgen's own templates, the primary)."""
+        return self.layout.link_color if self.layout is not None else self.colors.primary
