@@ -68,7 +68,7 @@ def remove_all_slides(prs) -> None:
         id_list.remove(sld_id)
 
 
-# Template parts come from clients: never resolve entities nor fetch anything (themes.py
+# Template parts come from clients: never resolve entities nor fetch anything (themes/safety.py
 # already refuses parts that declare a DTD; this is the second lock).
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
