@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Collector, Diagnostic, InputError, did_you_mean
-from .images import ImageProblem, read_image
 from .model import Asset
+from .reading.pictures import ImageProblem, read_image
 
 HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 SLIDE_KINDS = ("title", "section", "content", "two-content", "quote", "chart")
