@@ -20,7 +20,7 @@ from .build import FORMATS, Written, build
 from .console import INTERRUPTED
 from .errors import DeckgenError, UsageError, display_path
 from .output import write_bytes_atomic
-from .reader import find_project_root
+from .reading import find_project_root
 from .themes import ThemeNotFound, find_theme, new_theme_text, theme_names
 
 
