@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Collector, Diagnostic, InputError, did_you_mean
-from ..images import ImageProblem, read_image
+from ..reading.pictures import ImageProblem, read_image
 from .boxes import layout_boxes, logo_rects
 from .contrast import contrast_problems
 from .fonts import fallback_font_face, read_font_files, system_font_face
