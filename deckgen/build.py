@@ -11,6 +11,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from .model import Document
 from .output import output_path, write_atomic
 from .reading import find_project_root, read_document
 from .render import pptx_speed
-from .render.deck import render_deck
+from .render.deck import probe_template, render_deck
 from .render.fit import Measurer
 from .themes import Theme, ThemeNotFound, load_theme, theme_names
 
@@ -40,6 +41,9 @@ class BuildResult:
     written: list[Written] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    # Bugs met while building a file: (the error, with its file, as a message; the
+    # traceback), reported with exit code 3 instead of losing the other files' outputs.
+    crashes: list[tuple[Diagnostic, str]] = field(default_factory=list)
 
 
 def content_files(paths: Iterable[Path], root: Path) -> list[Path]:
@@ -74,6 +78,9 @@ class ThemeCache:
         if name not in self.themes:
             try:
                 theme, warnings = load_theme(name, self.root)
+                # What can fail when drawing on the template fails here, for the build and
+                # the check alike, before any file is built with it.
+                probe_template(theme)
                 self.result.warnings.extend(warnings)
                 if warnings:
                     self.warned.add(name)
@@ -257,6 +264,7 @@ def build_documents(
     for outcome in outcomes:
         result.errors.extend(outcome.errors)
         result.warnings.extend(outcome.warnings)
+        result.crashes.extend(outcome.crashes)
         for item in outcome.written:
             result.written.append(item)
             if on_written is not None:
@@ -288,7 +296,7 @@ def run_jobs(
             outcomes = list(pool.map(_run_job, range(len(jobs))))
         _JOBS = None
         return outcomes
-    return [job.run(doc, name, progress) for doc, name in jobs]
+    return [job.run_safely(doc, name, progress) for doc, name in jobs]
 
 
 _JOBS: tuple[_Job, list] | None = None
@@ -298,7 +306,7 @@ def _run_job(index: int) -> BuildResult:
     assert _JOBS is not None
     job, jobs = _JOBS
     doc, name = jobs[index]
-    return job.run(doc, name, None)
+    return job.run_safely(doc, name, None)
 
 
 @dataclass
@@ -311,6 +319,26 @@ class _Job:
     out_dir: Path
     formats: tuple[str, ...]
     strict: bool = False  # a warning while rendering: nothing written for this pair
+
+    def run_safely(
+        self, doc: Document, name: str, progress: Callable[[str, int, int], None] | None
+    ) -> BuildResult:
+        """`run`, with a bug turned into a crash report naming the file and theme: what a
+        worker process sends back must pickle (an lxml error does not), and the other
+        files still get built."""
+        try:
+            return self.run(doc, name, progress)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            result = BuildResult()
+            message = (
+                f"internal error while building it in theme '{name}': "
+                f"{type(exc).__name__}: {exc} (rerun with --debug for the traceback, and "
+                "please report it)"
+            )
+            result.crashes.append((Diagnostic(doc.path, None, message), traceback.format_exc()))
+            return result
 
     def run(
         self, doc: Document, name: str, progress: Callable[[str, int, int], None] | None
@@ -327,7 +355,13 @@ class _Job:
                 report = None
                 if progress is not None:
                     report = lambda n, total: progress(doc.path.name, n, total)  # noqa: E731
-                prs = render_deck(doc, theme, self.cache.measurers[name], report)
+                overflow: list[Diagnostic] = []
+                prs = render_deck(doc, theme, self.cache.measurers[name], report, overflow)
+                # What 'deckgen check' calls deck-overflow, said by the build too.
+                result.warnings.extend(
+                    Diagnostic(d.path, d.line, f"{d.message} (theme {name})", d.severity, d.rule)
+                    for d in overflow
+                )
             except InputError as exc:
                 result.errors.extend(exc.diagnostics)
                 return result

@@ -205,7 +205,7 @@ def _finding(rule: str, doc: Document, line: int | None, message: str, theme: st
 
 
 def _deck(doc: Document, theme: Theme, name: str, cache: ThemeCache) -> Iterator[Finding]:
-    from .render.deck import plan_deck
+    from .render.deck import overflow_warnings, plan_deck
     from .render.plan import ImageFrame
 
     try:
@@ -218,17 +218,10 @@ def _deck(doc: Document, theme: Theme, name: str, cache: ThemeCache) -> Iterator
     for slide in planned:
         pages[slide.line] = pages.get(slide.line, 0) + 1
     reported: set[tuple[str, int]] = set()
+    # The same findings the build prints (render.deck.overflow_warnings).
+    for d in overflow_warnings(doc, theme, planner, planned):
+        yield _finding("deck-overflow", doc, d.line, d.message, name)
     for slide in planned:
-        excess = planner.overflow(slide)
-        if excess > 0.5:
-            yield _finding(
-                "deck-overflow",
-                doc,
-                slide.line,
-                f"text still overflows its box by {excess:.0f} pt after shrinking to "
-                f"{theme.sizes.min_body:g} pt: shorten it or split the slide (a '---' line)",
-                name,
-            )
         if slide.shrunk and ("shrunk", slide.line) not in reported:
             reported.add(("shrunk", slide.line))
             yield _finding(

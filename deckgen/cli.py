@@ -350,12 +350,19 @@ def _check_paths_and_themes(command: str, paths: list[Path], themes: list[str]) 
     return root
 
 
-def _report(result) -> int:
-    """Print errors, then warnings; 1 when there were errors."""
+def _report(result, debug: bool = False) -> int:
+    """Print crashes (with their tracebacks under --debug), errors, then warnings; 3 when
+    there were crashes, 1 when there were errors."""
+    for crash, trace in getattr(result, "crashes", ()):
+        if debug:
+            print(trace, file=sys.stderr, end="")
+        print(crash, file=sys.stderr)
     for error in result.errors:
         print(error, file=sys.stderr)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
+    if getattr(result, "crashes", ()):
+        return 3
     return 1 if result.errors else 0
 
 
@@ -441,7 +448,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         strict=args.strict,
     )
     # Errors first: they are what stops the build; warnings follow.
-    _report(result)
+    if _report(result, args.debug) == 3:
+        return 3
     if args.strict and result.warnings and not result.errors:
         print(
             f"deckgen: {len(result.warnings)} warning(s) and --strict: failing; "

@@ -310,11 +310,12 @@ class Watcher:
             parallel=self.parallel,
         )
         for (doc, name), outcome in zip(jobs, outcomes, strict=True):
-            out.errors.extend(outcome.errors)
+            errors = [*outcome.errors, *(crash for crash, _ in outcome.crashes)]  # bugs too
+            out.errors.extend(errors)
             out.warnings.extend(outcome.warnings)
             out.written.extend(outcome.written)
-            if outcome.errors:
-                self.job_errors[(doc.path.resolve(), name)] = outcome.errors
+            if errors:
+                self.job_errors[(doc.path.resolve(), name)] = errors
             else:
                 out.built.append((doc, name))
         out.errors = _unique(out.errors)

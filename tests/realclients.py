@@ -527,3 +527,132 @@ def screenshot(html: str, width: int, out: Path, workdir: Path) -> Path:
     )
     assert out.is_file(), f"Chromium wrote no screenshot {out}"
     return out
+
+
+# --------------------------------------------------------------------------
+# Contrast of the words as drawn
+# --------------------------------------------------------------------------
+
+CONTRAST_DPI = 150  # about 2 px per stroke of 11 pt text: glyph cores reach their colour
+
+
+def pdf_page_images(pdf: Path, outdir: Path, dpi: int = CONTRAST_DPI) -> list[Path]:
+    """Every page of ``pdf`` rendered by poppler's ``pdftoppm`` as PNG, in page order."""
+    pdftoppm = require_tool("pdftoppm")
+    outdir.mkdir(parents=True, exist_ok=True)
+    prefix = outdir / "page"
+    for old in outdir.glob("page-*.png"):
+        old.unlink()
+    proc = subprocess.run(
+        [pdftoppm, "-png", "-r", str(dpi), str(pdf), str(prefix)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"pdftoppm failed on {pdf}: {proc.stderr.decode(errors='replace')}")
+    return sorted(outdir.glob("page-*.png"), key=lambda p: int(p.stem.split("-")[-1]))
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    channels = [c / 255 for c in rgb]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+# Relative luminance by channel value (WCAG 2), for the per-pixel loop.
+_LIN = [
+    0.2126 * ((c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4)
+    for c in range(256)
+]
+_LIN_G = [v / 0.2126 * 0.7152 for v in _LIN]
+_LIN_B = [v / 0.2126 * 0.0722 for v in _LIN]
+
+
+def _ratio_l(a: float, b: float) -> float:
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def _ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@dataclass(frozen=True)
+class WordContrast:
+    page: int  # 1-based
+    word: Word
+    ratio: float
+    text_color: tuple[int, int, int]
+    background: tuple[int, int, int]
+
+    def __str__(self) -> str:
+        fg = "".join(f"{c:02X}" for c in self.text_color)
+        bg = "".join(f"{c:02X}" for c in self.background)
+        return f"page {self.page}: {self.word.text!r} {self.ratio:.1f}:1 (#{fg} on #{bg}) at {_fmt(self.word)}"
+
+
+def word_contrasts(
+    pages: Sequence[Page], images: Sequence[Path], only: Sequence[set[str]] | None = None
+) -> list[WordContrast]:
+    """The contrast each word is drawn at on the rendered page: its background is the
+    median colour of a thin ring of pixels around its box (what is behind it: the slide's
+    background, a band, a picture, a table cell), its colour the mean of the 2 % of its
+    box's pixels of highest contrast with that background (glyph cores: anti-aliased
+    edges never reach the true colour, cores do at 150 dpi). Words without a letter or a digit
+    (a lone "·" or ":") are too thin to measure. `only` limits each page to the words
+    (case-folded) of that set: the deck's own text, not the template's."""
+    from PIL import Image, ImageStat
+
+    found: list[WordContrast] = []
+    for k, (page, image_path) in enumerate(zip(pages, images, strict=True)):
+        wanted = only[k] if only is not None else None
+        with Image.open(image_path) as im:
+            rgb = im.convert("RGB")
+        sx, sy = rgb.width / page.width, rgb.height / page.height
+        for word in page.words:
+            key = _word_key(word.text)
+            if not any(ch.isalnum() for ch in key):
+                continue
+            if wanted is not None and key not in wanted:
+                continue
+            x0, y0 = max(0, int(word.x_min * sx)), max(0, int(word.y_min * sy))
+            x1 = min(rgb.width, int(word.x_max * sx) + 1)
+            y1 = min(rgb.height, int(word.y_max * sy) + 1)
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                continue
+            # The ring: 3 px around the box.
+            ox0, oy0 = max(0, x0 - 3), max(0, y0 - 3)
+            ox1, oy1 = min(rgb.width, x1 + 3), min(rgb.height, y1 + 3)
+            outer = rgb.crop((ox0, oy0, ox1, oy1))
+            ring = Image.new("L", outer.size, 255)
+            ring.paste(0, (x0 - ox0, y0 - oy0, x1 - ox0, y1 - oy0))
+            if ring.getbbox() is None:
+                continue
+            background = tuple(int(v) for v in ImageStat.Stat(outer, ring).median)
+            # The 2 % of the box's pixels of highest contrast with the background: cores.
+            lb = _luminance(background)  # type: ignore[arg-type]
+            pixels = sorted(
+                rgb.crop((x0, y0, x1, y1)).getdata(),
+                key=lambda c: -_ratio_l(_LIN[c[0]] + _LIN_G[c[1]] + _LIN_B[c[2]], lb),
+            )
+            core = pixels[: max(1, len(pixels) // 50)]
+            text_color = tuple(round(sum(c[i] for c in core) / len(core)) for i in range(3))
+            found.append(
+                WordContrast(k + 1, word, _ratio(text_color, background), text_color, background)  # type: ignore[arg-type]
+            )
+    return found
+
+
+def _word_key(text: str) -> str:
+    return text.casefold().strip(".,;:!?«»()[]\"'’“”\u00a0\u202f…")
+
+
+def deck_word_sets(pptx_path: Path) -> list[set[str]]:
+    """Per visible slide, the words typed in its own shapes (case-folded, punctuation
+    stripped), to tell them from the words of the template's own decorations."""
+    prs = Presentation(str(pptx_path))
+    out = []
+    for slide in _visible_slides(prs):
+        out.append({_word_key(w) for w in slide_words(slide)})
+    return out

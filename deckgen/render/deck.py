@@ -39,8 +39,7 @@ from ..model import (
 from ..themes import Theme, template
 from ..themes import boxes as boxes_mod
 from ..themes.contrast import readable
-from ..themes.geometry import inside
-from ..themes.template import CONTENT_TYPES, TITLE_TYPES, Layout, Placeholder
+from ..themes.template import Layout, Placeholder
 from . import pptx_speed, pptx_xml
 from .fit import Measurer
 from .html_text import html_text
@@ -96,6 +95,68 @@ def render_deck(
     return prs
 
 
+def probe_template(theme: Theme) -> None:
+    """Draw one slide of every kind on `theme`'s template through the build's own code
+    (placeholders copied from its layouts, footers, logo, notes, a table and a chart), save
+    the deck and parse every part of it back. Raises `InputError` at the template when that
+    fails, so ``deckgen check`` never calls a theme clean that ``deckgen build`` cannot use
+    (both load themes through here)."""
+    import zipfile
+    from pathlib import Path
+
+    from lxml import etree
+
+    from ..model import ListItem, Meta, Run, Series, Slide
+
+    def para(text: str, href: str | None = None) -> Paragraph:
+        return Paragraph((Run(text, href=href),))
+
+    bullets = ListBlock(
+        (ListItem((para("Premier point"),)), ListItem((para("Un lien", "https://example.com"),)))
+    )
+    slides = (
+        Slide("section", (Run("Partie"),), (para("Une phrase sous la section."),)),
+        Slide("content", (Run("Contenu"),), (bullets,), (para("Notes."),)),
+        Slide(
+            "content",
+            (Run("Deux colonnes"),),
+            (
+                para("Un texte."),
+                Chart("column", "Graphique", ("A", "B"), (Series("S", (1.0, 2.0)),)),
+            ),
+        ),
+        Slide(
+            "content",
+            (Run("Tableau"),),
+            (Table(((Run("A"),), (Run("B"),)), (((Run("1"),), (Run("2"),)),), ("left", "right")),),
+        ),
+        Slide("content", None, (Quote((para("Une citation."), para("— Quelqu’un"))),)),
+        Slide("content", (Run("Code"),), (Code("print()"),)),
+    )
+    meta = Meta(title="Titre", subtitle="Sous-titre", author="Auteur", date="2026-01-01")
+    doc = Document(Path("probe.md"), meta, slides)
+    where = theme.template_path
+    try:
+        prs = render_deck(doc, theme)
+        buffer = io.BytesIO()
+        pptx_speed.save(prs, buffer)
+        with zipfile.ZipFile(buffer) as z:
+            names = z.namelist()
+            if len(names) != len(set(names)):
+                raise ValueError("the saved deck has the same part twice")
+            for name in names:
+                if name.endswith((".xml", ".rels")):
+                    etree.fromstring(z.read(name))
+    except InputError:
+        raise
+    except Exception as exc:  # what a build would meet: said once, at the template
+        raise InputError(
+            f"deckgen cannot draw slides on this template ({type(exc).__name__}: {exc}); "
+            "please report it with the template",
+            where,
+        ) from None
+
+
 def overflow_warnings(
     doc: Document, theme: Theme, planner: Planner, planned: Sequence[PlannedSlide]
 ) -> list[Diagnostic]:
@@ -111,7 +172,7 @@ def overflow_warnings(
                     slide.line or None,
                     f"text still overflows its box by {excess:.0f} pt after shrinking to "
                     f"{theme.sizes.min_body:g} pt: shorten it or split the slide (a '---' "
-                    f"line) [theme {theme.name}]",
+                    "line)",
                     "warning",
                     "deck-overflow",
                 )
@@ -211,31 +272,35 @@ class _Drawer:
         layout = self.info[kind]
         palette = self.palettes[kind]
         width, height = self.geometry.width, self.geometry.height
-        on_slide = {
-            p.idx
-            for p in layout.of_type("ftr", "sldNum", "dt")
-            if p.rect is not None and inside(p.rect, width, height) == p.rect
-        }
-        client = self.theme.client_template
-        colors: dict[int, str | None] = {}
+        # The first footer and slide-number placeholders, when they are on the slide.
+        shown = {}
         for p in layout.of_type("ftr", "sldNum"):
-            ink = palette.text(
-                p.rect,
-                (self.colors.muted, palette.body_color),
-                p.color if client else self.colors.muted,
-                p.fill,
-            )
-            colors[p.idx] = ink.color if client else (ink.color or self.colors.muted)
+            if p.type not in shown and p.rect is not None and _on_slide(p.rect, width, height):
+                shown[p.type] = p
+        client = self.theme.client_template
+        # Written out, even when inherited: LibreOffice draws footers without the layout's
+        # style (black, in its own font), whatever PowerPoint does.
+        styles: dict[str, tuple[str | None, str | None, float | None]] = {}
+        for p in shown.values():
+            if client:
+                ink = palette.text(p.rect, (self.colors.muted, palette.body_color), p.color, p.fill)
+                color = ink.color or p.color or palette.body_color
+                styles[p.type] = (p.font or self.theme.fonts.body, color, p.size or 11)
+            else:
+                ink = palette.text(p.rect, (self.colors.muted,), self.colors.muted, p.fill)
+                styles[p.type] = (self.theme.fonts.body, ink.color or self.colors.muted, 11)
+        names = {"ftr": "FOOTER", "sldNum": "SLIDE_NUMBER"}
+        wanted = {names[t] for t in shown}
         return pptx_xml.footer_templates(
             self.layouts[kind],
             footer,
             self.theme.slides.slide_numbers,
             lang=self.lang,
-            font=None if client else self.theme.fonts.body,
-            color=None,
-            size=None if client else 11,
-            colors=colors,
-            include=lambda shape: shape.placeholder_format.idx in on_slide,
+            font=self.theme.fonts.body,
+            color=self.colors.muted,
+            size=11,
+            styles=styles,
+            include=lambda shape, name: name in wanted,
             inherit=client,
         )
 
@@ -256,8 +321,8 @@ class _Drawer:
         shape_id = 2
         if plan.title:
             rect = plan.title_rect or boxes.title
-            title_nv = nv.get(("title", boxes.title_placeholder))
-            ph = _find(layout, TITLE_TYPES, boxes.title_placeholder)
+            ph = _find(layout, boxes.title_placeholder)
+            title_nv = nv[ph.n] if ph is not None else None
             if title_nv is not None and ph is not None:
                 ink = palette.in_placeholder(ph, rect, (self.colors.primary,))
                 font = None
@@ -305,16 +370,14 @@ class _Drawer:
         """A text frame in its layout placeholder, or in a text box of deckgen's."""
         palette = self.palettes[kind]
         layout = self.info[kind]
-        types = ("subTitle", *CONTENT_TYPES) if frame.style == "subtitle" else CONTENT_TYPES
-        key = ("subtitle" if frame.style == "subtitle" else "body", frame.placeholder)
-        nv = self.nv[kind].get(key) if frame.placeholder is not None else None
-        ph = _find(layout, types, frame.placeholder) if nv is not None else None
+        ph = _find(layout, frame.placeholder)
+        nv = self.nv[kind][ph.n] if ph is not None else None
         if frame.style == "code":
             ink = Ink(palette.on_fill(CODE_FILL, (self.colors.text, "1F2933")), CODE_FILL)
         elif ph is not None:
             ink = palette.in_placeholder(ph, frame.rect)
         else:
-            main = _find(layout, CONTENT_TYPES, self.geometry.layouts[kind].body_placeholder(0))
+            main = _find(layout, self.geometry.layouts[kind].body_placeholder(0))
             ink = palette.text(frame.rect, (main.color if main else None, palette.body_color))
         body = pptx_xml.text_body(
             self.paragraphs(slide_part, frame, palette, ink), (INSET_X, INSET_Y), frame.anchor
@@ -328,7 +391,9 @@ class _Drawer:
         """The frame's paragraphs; `ink` is its text's (None: the inherited colour reads)."""
         out = []
         rect, fill = frame.rect, ink.fill
+        # Bullets are marks (3:1 against what is behind them); list numbers are text (4.5:1).
         bullet = palette.graphic(self.colors.accent, rect) if not fill else self.colors.accent
+        number = palette.text(rect, (self.colors.accent,), None, fill).color or self.colors.accent
         for k, para in enumerate(frame.paras):
             listed = para.bullet is not None or para.number_start is not None
             color = ink.color
@@ -360,7 +425,9 @@ class _Drawer:
                     space_before=para.space_before * para.size if k else 0.0,
                     bullet=para.bullet,
                     number_start=para.number_start,
-                    bullet_color=bullet if listed else None,
+                    bullet_color=(number if para.number_start is not None else bullet)
+                    if listed
+                    else None,
                 )
             )
         return out
@@ -509,35 +576,31 @@ class _Drawer:
         pptx_xml.set_alt_text(picture, frame.alt)
 
 
-def _placeholder_templates(layout) -> dict[tuple[str, int], str]:
-    """The layout's placeholders a slide may fill, as XML templates: ("title", idx) for its
-    titles, ("body", idx) for its body and object placeholders, ("subtitle", idx) for those
-    a subtitle may go in."""
-    out: dict[tuple[str, int], str] = {}
+def _placeholder_templates(layout) -> list[str]:
+    """The layout's placeholders as XML templates a slide placeholder starts with, in the
+    order of `Layout.placeholders` (what `LayoutBoxes` refers to by position)."""
+    out = []
     for sp in layout._element.iter(qn("p:sp")):
-        ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
-        if ph is None:
-            continue
-        kind, idx = ph.get("type", "body"), int(ph.get("idx", "0") or 0)
-        roles = (
-            ("title",)
-            if kind in TITLE_TYPES
-            else ("body", "subtitle")
-            if kind in CONTENT_TYPES
-            else ("subtitle",)
-            if kind == "subTitle"
-            else ()
-        )
-        for role in roles:
-            out.setdefault((role, idx), pptx_xml.nv_template(sp))
+        if sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}") is not None:
+            out.append(pptx_xml.nv_template(sp))
     return out
 
 
-def _find(layout: Layout, types: Sequence[str], idx: int | None) -> Placeholder | None:
-    """The layout's placeholder of one of `types` with index `idx`."""
-    if idx is None:
+def _find(layout: Layout, n: int | None) -> Placeholder | None:
+    """The layout's placeholder at position `n`."""
+    if n is None or not 0 <= n < len(layout.placeholders):
         return None
-    return next((p for p in layout.placeholders if p.type in types and p.idx == idx), None)
+    return layout.placeholders[n]
+
+
+def _on_slide(rect: Rect, width: int, height: int, tolerance: int = 45720) -> bool:
+    """Whether a box lies on the slide (0.05 in of slack: exports round boxes)."""
+    return (
+        rect.x >= -tolerance
+        and rect.y >= -tolerance
+        and rect.x + rect.w <= width + tolerance
+        and rect.y + rect.h <= height + tolerance
+    )
 
 
 def _align(value: str) -> str:

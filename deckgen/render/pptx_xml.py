@@ -409,29 +409,32 @@ def footer_templates(
     font: str | None,
     color: str | None,
     size: float | None = 11,
-    colors: dict[int, str | None] | None = None,
+    styles: dict[str, tuple[str | None, str | None, float | None]] | None = None,
     include=None,
     inherit: bool = False,
 ) -> list[str]:
     """The layout's footer and slide-number placeholders with deckgen's text, as text with
     id and number slots (python-pptx leaves them out of new slides). `font`, `color` and
-    `size` None keep the template's own style; `colors` gives a colour per placeholder idx
-    (over `color`); `include(shape)` says which placeholders to keep (those on the slide);
+    `size` None keep the template's own style; `styles` gives (font, colour, size) per
+    placeholder type ("ftr", "sldNum", over the others); `include(shape, "FOOTER")` says
+    which to keep (those on the slide);
     `inherit` keeps the template's text box (insets, anchor) too."""
     out = []
+    done = set()
     for shape in layout.placeholders:
-        if include is not None and not include(shape):
+        type_name = str(shape._element.ph_type).split(" ")[0].split(".")[-1]
+        if type_name in done or (include is not None and not include(shape, type_name)):
             continue
-        tint = (colors or {}).get(shape.placeholder_format.idx, color)
+        done.add(type_name)
+        short = {"FOOTER": "ftr", "SLIDE_NUMBER": "sldNum"}.get(type_name, "")
+        face, tint, points = (styles or {}).get(short, (font, color, size))
         inner = f'<a:solidFill><a:srgbClr val="{tint}"/></a:solidFill>' if tint else ""
-        # An explicit font on deckgen's templates: footers otherwise fall back to the
-        # viewer's default (often a serif).
-        inner += f'<a:latin typeface="{attr(font)}"/>' if font else ""
-        sz = f' sz="{int(size * 100)}"' if size else ""
+        # An explicit font: LibreOffice otherwise draws footers in its default (often a serif).
+        inner += f'<a:latin typeface="{attr(face)}"/>' if face else ""
+        sz = f' sz="{int(points * 100)}"' if points else ""
         props = (
             f'<a:rPr lang="{lang}"{sz}>{inner}</a:rPr>' if inner else f'<a:rPr lang="{lang}"{sz}/>'
         )
-        type_name = str(shape._element.ph_type).split(" ")[0].split(".")[-1]
         if type_name == "FOOTER" and footer:
             content = f"<a:r>{props}<a:t>{text(footer)}</a:t></a:r>"
         elif type_name == "SLIDE_NUMBER" and slide_numbers:

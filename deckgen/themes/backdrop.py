@@ -17,7 +17,7 @@ from .drawingml import A, ColorContext, Fill, P, first_color, rgb_hex
 from .geometry import Rect
 
 WIDTH_PX = 160  # raster width; the height follows the slide's proportions
-SIGNIFICANT = 0.04  # a colour behind a box counts when it covers 4 % of it
+SIGNIFICANT = 0.01  # a colour behind a box counts when it covers 1 % of it
 FULL_SLIDE = 0.6  # a shape covering more of the slide is a background, not an obstacle
 
 
@@ -33,7 +33,7 @@ class Backdrop:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def colors(self, rect: Rect) -> tuple[str, ...]:
-        """The colours (hex) covering at least 4 % of `rect`, most common first."""
+        """The colours (hex) covering at least 1 % of `rect`, most common first."""
         key = (rect.x, rect.y, rect.w, rect.h)
         hit = self._cache.get(key)
         if hit is not None:
@@ -82,51 +82,76 @@ class Drawn:
     text: str = ""
     name: str = ""
     covers_slide: bool = False
+    layer: str = "layout"  # master | layout
 
 
 def render_backdrop(
     width: int,
     height: int,
     background: tuple[Fill, object] | None,
-    layers: Iterable[tuple[object, ColorContext, object]],
+    layers: Iterable[tuple[str, object, ColorContext, object]],
+    cache: dict | None = None,
+    base_key: object = None,
 ) -> tuple[Backdrop, list[Drawn]]:
     """Draw the background fill (with the part holding it, for a picture), then each
-    layer's shapes (``(spTree, colours, part)``: the master's, then the layout's), and list
-    what was drawn."""
+    layer's shapes (``(name, spTree, colours, part)``: the master's, then the layout's),
+    and list what was drawn. With a `cache` (one per template), decoded pictures are kept,
+    and so is what comes before the layout's own shapes under `base_key` (the layouts of
+    one master mostly share their background and the master's shapes)."""
     from PIL import Image
 
+    cache = cache if cache is not None else {}
+    layers = list(layers)
     size = (WIDTH_PX, max(1, round(WIDTH_PX * height / width)))
-    image = Image.new("RGBA", size, (255, 255, 255, 255))
     sx, sy = size[0] / width, size[1] / height
-    unknown: list[Rect] = []
-    if background is not None:
-        fill, part = background
-        _paint(
-            image, (0, 0, size[0], size[1]), fill, part, None, unknown, Rect(0, 0, width, height)
-        )
-    drawn: list[Drawn] = []
-    for tree, colors, part in layers:
-        for element, rect in _shapes(tree):
-            box = (rect.x * sx, rect.y * sy, (rect.x + rect.w) * sx, (rect.y + rect.h) * sy)
-            covers = rect.w * rect.h >= FULL_SLIDE * width * height
-            name = _name(element)
-            text = _text(element)
-            if element.tag == f"{P}pic":
-                blip = element.find(f"{P}blipFill")
-                _paint(image, box, Fill("picture", (), blip=blip), part, element, unknown, rect)
-                drawn.append(Drawn(rect, "picture", text, name, covers))
-                continue
-            fill = _shape_fill(element, colors)
-            geometry = _geometry(element)
-            if fill is not None and fill.kind not in ("none", "group"):
-                _paint(image, box, fill, part, element, unknown, rect, geometry)
-                drawn.append(Drawn(rect, "fill", text, name, covers))
-            elif _has_line(element, colors):
-                drawn.append(Drawn(rect, "line", text, name, covers))
-            elif text:
-                drawn.append(Drawn(rect, "text-only", text, name, covers))
+    base = cache.get(("base", base_key)) if base_key is not None else None
+    if base is None:
+        image = Image.new("RGBA", size, (255, 255, 255, 255))
+        unknown: list[Rect] = []
+        if background is not None:
+            fill, part = background
+            whole = Rect(0, 0, width, height)
+            _paint(image, (0, 0, size[0], size[1]), fill, part, None, unknown, whole, cache=cache)
+        drawn: list[Drawn] = []
+        for layer in (entry for entry in layers if entry[0] == "master"):
+            drawn += _draw_layer(image, layer, width, height, sx, sy, unknown, cache)
+        base = (image, drawn, unknown)
+        if base_key is not None:
+            cache[("base", base_key)] = base
+    image, drawn, unknown = base[0].copy(), list(base[1]), list(base[2])
+    for layer in (entry for entry in layers if entry[0] != "master"):
+        drawn += _draw_layer(image, layer, width, height, sx, sy, unknown, cache)
     rgb = image.convert("RGB")
     return Backdrop(width, height, size, rgb.tobytes(), tuple(unknown)), drawn
+
+
+def _draw_layer(image, entry, width, height, sx, sy, unknown, cache) -> list[Drawn]:
+    """Paint one layer's shapes on `image`; what was drawn."""
+    layer, tree, colors, part = entry
+    drawn: list[Drawn] = []
+    if tree is None:
+        return drawn
+    for element, rect in _shapes(tree):
+        box = (rect.x * sx, rect.y * sy, (rect.x + rect.w) * sx, (rect.y + rect.h) * sy)
+        covers = rect.w * rect.h >= FULL_SLIDE * width * height
+        name = _name(element)
+        text = _text(element)
+        if element.tag == f"{P}pic":
+            blip = element.find(f"{P}blipFill")
+            fill = Fill("picture", (), blip=blip)
+            _paint(image, box, fill, part, element, unknown, rect, cache=cache)
+            drawn.append(Drawn(rect, "picture", text, name, covers, layer))
+            continue
+        fill = _shape_fill(element, colors)
+        geometry = _geometry(element)
+        if fill is not None and fill.kind not in ("none", "group"):
+            _paint(image, box, fill, part, element, unknown, rect, geometry, cache)
+            drawn.append(Drawn(rect, "fill", text, name, covers, layer))
+        elif _has_line(element, colors):
+            drawn.append(Drawn(rect, "line", text, name, covers, layer))
+        elif text:
+            drawn.append(Drawn(rect, "text-only", text, name, covers, layer))
+    return drawn
 
 
 def _name(element) -> str:
@@ -232,7 +257,15 @@ def _geometry(element) -> str:
 
 
 def _paint(
-    image, box, fill: Fill, part, element, unknown: list, rect: Rect, geometry: str = "rect"
+    image,
+    box,
+    fill: Fill,
+    part,
+    element,
+    unknown: list,
+    rect: Rect,
+    geometry: str = "rect",
+    cache: dict | None = None,
 ) -> None:
     """Composite one fill (solid, gradient, picture) over `box` (raster pixels) of `image`,
     shaped like the element's geometry."""
@@ -242,7 +275,7 @@ def _paint(
     x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
     w, h = x1 - x0, y1 - y0
     if fill.kind == "picture":
-        layer = _picture(fill.blip, part, (w, h))
+        layer = _picture(fill.blip, part, (w, h), cache if cache is not None else {})
         if layer is None:
             unknown.append(rect)
             return
@@ -250,7 +283,7 @@ def _paint(
         layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         if fill.kind == "solid" and fill.stops:
             _, rgb, alpha = fill.stops[0]
-            layer.paste((*rgb, round(alpha * 255)), (0, 0, w, h))
+            layer.paste((*(round(c) for c in rgb), round(alpha * 255)), (0, 0, w, h))
         elif fill.kind == "gradient" and fill.stops:
             _gradient(layer, fill)
         else:
@@ -313,7 +346,7 @@ def _gradient(layer, fill: Fill) -> None:
     stops = list(fill.stops)
     if len(stops) == 1:
         _, rgb, alpha = stops[0]
-        layer.paste((*rgb, round(alpha * 255)), (0, 0, w, h))
+        layer.paste((*(round(c) for c in rgb), round(alpha * 255)), (0, 0, w, h))
         return
     angle = math.radians(fill.angle)
     dx, dy = math.cos(angle), math.sin(angle)
@@ -333,17 +366,17 @@ def _gradient(layer, fill: Fill) -> None:
 def _at(stops, t: float):
     if t <= stops[0][0]:
         _, rgb, a = stops[0]
-        return (*rgb, round(a * 255))
+        return (*(round(c) for c in rgb), round(a * 255))
     for (p0, c0, a0), (p1, c1, a1) in zip(stops, stops[1:], strict=False):
         if t <= p1:
             u = (t - p0) / (p1 - p0) if p1 > p0 else 0.0
             rgb = tuple(round(x + (y - x) * u) for x, y in zip(c0, c1, strict=True))
             return (*rgb, round((a0 + (a1 - a0) * u) * 255))
     _, rgb, a = stops[-1]
-    return (*rgb, round(a * 255))
+    return (*(round(c) for c in rgb), round(a * 255))
 
 
-def _picture(blip_fill, part, size: tuple[int, int]):
+def _picture(blip_fill, part, size: tuple[int, int], cache: dict):
     """A picture of a master or layout (its ``a:blip``) as an RGBA image of `size`, or None
     when it cannot be decoded here (EMF, WMF, a missing part)."""
     from PIL import Image, UnidentifiedImageError
@@ -359,12 +392,17 @@ def _picture(blip_fill, part, size: tuple[int, int]):
     target = part.rels[rid]
     if target.is_external:
         return None
-    blob = target.target_part.blob
-    try:
-        with Image.open(io.BytesIO(blob)) as source:
-            source.load()
-            picture = source.convert("RGBA")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    key = ("picture", str(target.target_part.partname))
+    if key not in cache:
+        try:
+            with Image.open(io.BytesIO(target.target_part.blob)) as source:
+                source.draft("RGB", (WIDTH_PX * 2, WIDTH_PX * 2))  # JPEG: decode small
+                source.load()
+                cache[key] = source.convert("RGBA")
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            cache[key] = None
+    picture = cache[key]
+    if picture is None:
         return None
     crop = blip_fill.find(f"{A}srcRect")
     if crop is not None:

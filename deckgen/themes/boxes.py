@@ -30,10 +30,30 @@ SECOND_SHARE = 0.5  # a second content box is at least half the main one's area
 
 @dataclass(frozen=True, slots=True)
 class BoxReport:
-    """The boxes of one layout and why some are deckgen's own (one warning per layout)."""
+    """The boxes of one layout and why some are deckgen's own, by what they hold."""
 
     boxes: LayoutBoxes
-    notes: tuple[str, ...]
+    title_notes: tuple[str, ...] = ()
+    body_notes: tuple[str, ...] = ()
+    subtitle_notes: tuple[str, ...] = ()
+
+    def notes_for(self, kinds) -> tuple[str, ...]:
+        """What to tell about the layout when it holds slides of these kinds: only about
+        the boxes they use, and only where deckgen uses a box of its own."""
+        notes: list[str] = []
+        boxes = self.boxes
+        if boxes.title_placeholder is None:
+            notes += self.title_notes
+        if {"content", "chart", "two-content"} & set(kinds):
+            if not boxes.bodies or boxes.body_placeholder(0) is None:
+                notes += self.body_notes or ["it has no content placeholder"]
+        if "title" in kinds and boxes.subtitle_placeholder is None:
+            notes += self.subtitle_notes or ["it has no subtitle placeholder"]
+        return tuple(dict.fromkeys(notes))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.notes_for(("content",))
 
 
 def line_height(size_pt: float, lines: int = 1) -> int:
@@ -50,7 +70,7 @@ def layout_boxes(
 ) -> BoxReport:
     """The boxes of `layout` on a slide `width` x `height` (EMU), for a theme whose text
     goes down to `min_size` points, kept clear of the theme's `logo` when it has one."""
-    notes: list[str] = []
+    notes: dict[str, list[str]] = {"title": [], "body": [], "subtitle": []}
     obstacles = [o.rect for o in layout.obstacles if o.kind != "line" or o.rect.h > GAP]
     if logo is not None:
         obstacles.append(logo)
@@ -58,14 +78,14 @@ def layout_boxes(
 
     def usable(ph: Placeholder, lines: int, what: str) -> Rect | None:
         if ph.rect is None:
-            notes.append(f"its {what} placeholder '{ph.name}' has no position")
+            notes[what].append(f"its {what} placeholder '{ph.name}' has no position")
             return None
         if ph.vertical:
-            notes.append(f"its {what} placeholder '{ph.name}' has vertical text")
+            notes[what].append(f"its {what} placeholder '{ph.name}' has vertical text")
             return None
         rect = inside(ph.rect, width, height)
         if rect is None:
-            notes.append(
+            notes[what].append(
                 f"its {what} placeholder '{ph.name}' is off the slide (at "
                 f"{inches(ph.rect.x)}, {inches(ph.rect.y)} on a {inches(width)} x "
                 f"{inches(height)} slide)"
@@ -73,7 +93,7 @@ def layout_boxes(
             return None
         if rect.h < line_height(min_size, lines) or rect.w < 6 * min_size * EMU_PER_PT:
             if lines == 1:
-                notes.append(
+                notes[what].append(
                     f"its {what} placeholder '{ph.name}' ({inches(rect.w)} x {inches(rect.h)}) "
                     f"is too small for one line at {min_size:g} pt"
                 )
@@ -90,14 +110,14 @@ def layout_boxes(
     for ph in titles:
         rect = usable(ph, 1, "title")
         if rect is not None:
-            title_rect, title_idx = rect, ph.idx
+            title_rect, title_idx = rect, ph.n
             break
     footers_top = _footers_top(layout, width, height)
     margin = max(457200, width // 20)  # 0.5 in, or 5 % of the width
     own_title = title_rect is None
     if own_title:
         if not titles:
-            notes.append("it has no title placeholder")
+            notes["title"].append("it has no title placeholder")
         title_rect = _free(
             Rect(margin, margin // 2, width - 2 * margin, max(height // 7, line_height(28, 1))),
             obstacles,
@@ -109,7 +129,7 @@ def layout_boxes(
     for ph in layout.of_type("subTitle"):
         rect = usable(ph, 1, "subtitle")
         if rect is not None and subtitle_rect is None:
-            subtitle_rect, subtitle_idx = rect, ph.idx
+            subtitle_rect, subtitle_idx = rect, ph.n
     small: list[tuple[Placeholder, Rect]] = []
     for ph in layout.of_type(*CONTENT_TYPES):
         rect = usable(ph, 1, "body")
@@ -125,16 +145,23 @@ def layout_boxes(
     bodies: list[tuple[Rect, int | None]] = []
     if candidates:
         main_ph, main = candidates[0]
-        bodies.append((main, main_ph.idx))
+        bodies.append((main, main_ph.n))
         for ph, rect in candidates[1:]:
             if rect.w * rect.h >= SECOND_SHARE * main.w * main.h and not overlaps(rect, main):
-                bodies.append((rect, ph.idx))
+                bodies.append((rect, ph.n))
                 break
         if len(bodies) == 2 and _roughly_same(bodies[0][0], bodies[1][0]):
             bodies.sort(key=lambda b: (b[0].x, b[0].y))  # two columns: left to right
-    if subtitle_rect is None and small and layout.type in ("title", "secHead"):
+    title_layout = layout.type == "title" or bool(layout.of_type("ctrTitle"))
+    if subtitle_rect is None and title_layout and title_rect is not None:
+        # A title layout without a subtitle placeholder: the body box right below the title.
+        below = [c for c in (*candidates, *small) if c[1].y >= title_rect.y + title_rect.h // 2]
+        if below:
+            ph, rect = min(below, key=lambda c: c[1].y)
+            subtitle_rect, subtitle_idx = rect, ph.n
+    elif subtitle_rect is None and small and layout.type == "secHead":
         ph, rect = max(small, key=lambda c: c[1].w * c[1].h)
-        subtitle_rect, subtitle_idx = rect, ph.idx
+        subtitle_rect, subtitle_idx = rect, ph.n
     # The free area: below the title, above the footers, clear of what the layout shows.
     top = (title_rect.y + title_rect.h + GAP) if title_rect is not None else margin
     bottom = min(footers_top, height - margin // 2) - GAP
@@ -144,8 +171,8 @@ def layout_boxes(
     if not bodies and free is not None and layout.of_type(*CONTENT_TYPES):
         # The layout has content placeholders, none usable: the text goes in the free area.
         bodies.append((free, None))
-        if not notes:
-            notes.append("its body placeholders are too small for the text")
+        if not notes["body"]:
+            notes["body"].append("its body placeholders are too small for the text")
     if logo is not None:
         # The template's own boxes are clear of its own pictures; deckgen's logo is new.
         title_rect = avoid(title_rect, logo, GAP) if title_rect is not None else None
@@ -160,7 +187,12 @@ def layout_boxes(
         subtitle_idx,
         free,
     )
-    return BoxReport(boxes, tuple(dict.fromkeys(notes)))
+    return BoxReport(
+        boxes,
+        tuple(dict.fromkeys(notes["title"])),
+        tuple(dict.fromkeys(notes["body"])),
+        tuple(dict.fromkeys(notes["subtitle"])),
+    )
 
 
 def own_subtitle(boxes: LayoutBoxes, min_size: float, lines: int) -> Rect | None:

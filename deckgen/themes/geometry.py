@@ -35,8 +35,9 @@ class Rect:
 class LayoutBoxes:
     """Where a layout puts a slide's text: the title, the content boxes (the main one first;
     two columns left to right), the subtitle (title and section slides), and for each the
-    index of the layout placeholder it is, or None for a box deckgen places itself (the
-    layout has none, or one off the slide or too small to use)."""
+    layout placeholder it is (its position in `Layout.placeholders`, `Placeholder.n`), or
+    None for a box deckgen places itself (the layout has none, or one off the slide or too
+    small to use)."""
 
     title: Rect | None
     bodies: tuple[Rect, ...]

@@ -452,14 +452,15 @@ def _layout_boxes(
         layout = info.find(key)
         result = layout_boxes(layout, info.width, info.height, sizes.min_body, logos.get(kind))
         boxes[kind] = result.boxes
-        if result.notes and key not in told:
+        kinds = [k for k, v in keys.items() if v == key]
+        notes = result.notes_for(kinds)
+        if notes and key not in told:
             told.add(key)
-            kinds = [k for k, v in keys.items() if v == key]
             report.warnings.append(
                 Diagnostic(
                     template_path,
                     None,
-                    f"layout '{key}' ({', '.join(kinds)}): {'; '.join(result.notes)}: deckgen "
+                    f"layout '{key}' ({', '.join(kinds)}): {'; '.join(notes)}: deckgen "
                     "places its own boxes in the slide's free area",
                     "warning",
                     "theme-layout",

@@ -53,7 +53,8 @@ class Placeholder:
     """A placeholder of a layout, with what a slide's text inherits from it."""
 
     type: str  # OOXML type: title, ctrTitle, subTitle, body, obj, dt, ftr, sldNum, pic, tbl...
-    idx: int
+    idx: int  # its idx attribute (not unique: LibreOffice writes 0 everywhere)
+    n: int  # its position among the layout's placeholders: what `LayoutBoxes` refers to
     name: str
     rect: Rect | None  # its box (the master's when the layout does not move it)
     prompt: str = ""  # the text the layout shows in it ("Click to add text")
@@ -75,6 +76,7 @@ class Obstacle:
     kind: str  # picture | fill | line | text-only
     name: str = ""
     text: str = ""
+    on: str = "layout"  # layout | master
 
 
 @dataclass(frozen=True)
@@ -172,10 +174,26 @@ def read_template(path: Path) -> tuple[bytes, str | None, OpenedTemplate | None]
 
 
 def open_template(data: bytes):
-    """The template opened with python-pptx (bytes of a .pptx, or of a .potx)."""
-    from pptx import Presentation
+    """The template opened with python-pptx (bytes of a .pptx, or of a .potx).
 
-    return Presentation(io.BytesIO(as_pptx(data)))
+    LibreOffice relates the core properties with an old relationship type
+    (``.../officedocument/2006/relationships/metadata/core-properties``) that python-pptx
+    does not know: it would add a second ``docProps/core.xml``, a zip with a duplicate
+    member. The relationship gets the standard type."""
+    from pptx import Presentation
+    from pptx.opc.constants import CONTENT_TYPE as CT
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    prs = Presentation(io.BytesIO(as_pptx(data)))
+    for rel in prs.part.package._rels.values():
+        if (
+            not rel.is_external
+            and rel.reltype != RT.CORE_PROPERTIES
+            and rel.target_part.content_type == CT.OPC_CORE_PROPERTIES
+        ):
+            rel._reltype = RT.CORE_PROPERTIES
+            rel.__dict__["reltype"] = RT.CORE_PROPERTIES  # python-pptx caches it (lazyproperty)
+    return prs
 
 
 def as_pptx(data: bytes) -> bytes:
@@ -279,6 +297,7 @@ class _MasterReading:
     def __init__(self, master, theme_root, width: int, height: int, colors, fonts):
         self.master = master
         self.element = master._element
+        self.cache: dict = {}  # decoded pictures, the master's backdrop
         self.width, self.height = width, height
         self.scheme = {**scheme_colors(theme_root), **colors}
         self.map = color_map(self.element)
@@ -296,21 +315,28 @@ class _MasterReading:
     def layout(self, layout, m: int, k: int) -> Layout:
         element = layout._element
         colors = ColorContext(self.scheme, color_map(element, self.map))
-        placeholders = tuple(self.placeholder(sp, ph, colors) for sp, ph in _placeholders(layout))
+        placeholders = tuple(
+            self.placeholder(sp, ph, colors, n) for n, (sp, ph) in enumerate(_placeholders(layout))
+        )
         layers = []
         if element.get("showMasterSp", "1") not in ("0", "false"):
             layers.append(
                 (
+                    "master",
                     self.element.find(f"{P}cSld/{P}spTree"),
                     ColorContext(self.scheme, self.map),
                     self.master.part,
                 )
             )
-        layers.append((element.find(f"{P}cSld/{P}spTree"), colors, layout.part))
+        layers.append(("layout", element.find(f"{P}cSld/{P}spTree"), colors, layout.part))
         background = self.background(element, colors, layout.part) or self.background(
             self.element, ColorContext(self.scheme, self.map), self.master.part
         )
-        backdrop, drawn = render_backdrop(self.width, self.height, background, layers)
+        own_bg = element.find(f"{P}cSld/{P}bg") is not None
+        base_key = (id(element) if own_bg else "master", len(layers) == 2)
+        backdrop, drawn = render_backdrop(
+            self.width, self.height, background, layers, self.cache, base_key
+        )
         obstacles = tuple(_obstacle(d) for d in drawn if not d.covers_slide)
         heading = self.style_color("titleStyle", colors) or colors.slot("tx1")
         return Layout(
@@ -355,8 +381,8 @@ class _MasterReading:
                 return Fill("solid", ((0.0, *passed),)), part
         return None
 
-    def placeholder(self, sp, ph, colors: ColorContext) -> Placeholder:
-        kind = ph.get("type", "body")
+    def placeholder(self, sp, ph, colors: ColorContext, n: int) -> Placeholder:
+        kind = ph.get("type", "obj")  # the schema's default type
         idx = int(ph.get("idx", "0") or 0)
         name = sp.find(f"{P}nvSpPr/{P}cNvPr").get("name", "")
         rect = _sp_rect(sp)
@@ -406,6 +432,7 @@ class _MasterReading:
         return Placeholder(
             kind,
             idx,
+            n,
             name,
             rect,
             _text(sp),
@@ -487,7 +514,7 @@ def _theme_fonts(theme_root) -> dict[str, str]:
 
 
 def _obstacle(drawn: Drawn) -> Obstacle:
-    return Obstacle(drawn.rect, drawn.kind, drawn.name, drawn.text)
+    return Obstacle(drawn.rect, drawn.kind, drawn.name, drawn.text, drawn.layer)
 
 
 def missing_layouts(names: list[str], layouts: dict[str, str]) -> str | None:
