@@ -39,6 +39,7 @@ from .model import (
     walk,
 )
 from .themes import Theme
+from .themes.contrast import contrast_ratio
 
 JSON_VERSION = 1
 SEVERITIES = ("error", "warning", "info")
@@ -61,7 +62,15 @@ RULES: dict[str, tuple[str, str]] = {
     "email-no-preheader": ("warning", "no preheader: the inbox shows the first words instead"),
     "email-subject-long": ("warning", "a subject over 78 characters, cut in most inboxes"),
     "link-missing-file": ("error", "a link to a local file that does not exist"),
-    "theme-contrast": ("warning", "colours below WCAG AA contrast (4.5:1)"),
+    "theme-contrast": (
+        "warning",
+        "colours below WCAG AA contrast (4.5:1), as drawn: on the slides' real backgrounds",
+    ),
+    "theme-layout": (
+        "warning",
+        "a template layout deckgen cannot use as it is (its own boxes instead), or a name "
+        "found in several masters",
+    ),
     "theme-font-missing": ("warning", "no font files to measure a theme font with"),
     "fr-space": ("warning", "an ordinary space where French wants a no-break space"),
     "fr-quotes": ("warning", "English quotes in French text, where « » are expected"),
@@ -178,6 +187,7 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
                 continue
             if name not in report.themes:
                 report.themes.append(name)
+                out.extend(_drawn_contrast(theme, name))
             out.extend(_deck(doc, theme, name, cache))
             try:
                 env = cache.email_environment(name)
@@ -255,6 +265,58 @@ def _deck(doc: Document, theme: Theme, name: str, cache: ThemeCache) -> Iterator
                         f"{needed} px wide",
                         name,
                     )
+
+
+def _drawn_contrast(theme: Theme, name: str) -> Iterator[Finding]:
+    """The template's own text colours that do not read on the background they are drawn on
+    (titles, text, subtitles, footers of each layout the theme uses), and what deckgen draws
+    instead: what the slides show, not the theme's colours against white."""
+    from .render.palette import Palette
+    from .themes.contrast import AA_TEXT, worst_ratio
+
+    info = theme.template_info
+    if info is None:
+        return
+    told: set[tuple[str, int]] = set()
+    said: set[str] = set()
+    for kind, key in theme.layouts.items():
+        layout = info.find(key)
+        palette = Palette(theme, layout)
+        boxes = theme.boxes.get(kind)
+        if boxes is None:
+            continue
+        roles = [
+            (boxes.title_placeholder, boxes.title, "titles"),
+            (boxes.body_placeholder(0), boxes.bodies[0] if boxes.bodies else None, "text"),
+            (boxes.subtitle_placeholder, boxes.subtitle, "subtitles"),
+        ]
+        roles += [(p.n, p.rect, "footers") for p in layout.of_type("ftr", "sldNum")]
+        for n, rect, what in roles:
+            if n is None or rect is None or (key, n) in told:
+                continue
+            ph = layout.placeholders[n]
+            if ph.color is None:
+                continue
+            behind = palette.behind(rect, ph.fill)
+            ratio = worst_ratio(ph.color, behind)
+            if ratio >= AA_TEXT:
+                continue
+            told.add((key, n))
+            ink = palette.in_placeholder(ph, rect)
+            instead = f"deckgen draws them in #{ink.color}" if ink.color else "deckgen keeps them"
+            if ink.fill:
+                instead += f" on a #{ink.fill} box"
+            worst = min(behind, key=lambda b: contrast_ratio(ph.color, b))
+            message = (
+                f"layout '{key}': the template's {what} (#{ph.color} on #{worst}) read at "
+                f"{ratio:.1f}:1, under WCAG AA's 4.5:1; {instead}"
+            )
+            if message in said:
+                continue
+            said.add(message)
+            yield Finding(
+                "theme-contrast", RULES["theme-contrast"][0], theme.template_path, None, name, message
+            )
 
 
 def _image_line(doc: Document, slide_line: int, key: str) -> int:

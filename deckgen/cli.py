@@ -131,6 +131,13 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="PARENT",
         help="the theme it extends (default: default)",
     )
+    new.add_argument(
+        "--template",
+        type=Path,
+        metavar="FILE",
+        help="the client's PowerPoint template (.pptx, .potx): copied into the theme, its "
+        "layouts mapped to deckgen's slide kinds, its colours, fonts and logo read",
+    )
     _add_send_commands(commands)
     return parser
 
@@ -276,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "theme":
             if args.theme_command != "new":
                 raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
-            return cmd_theme_new(args.name, args.parent)
+            return cmd_theme_new(args.name, args.parent, args.template)
         if args.command in ("send", "unsubscribe"):
             # SQLite, smtplib, email-validator: only when sending
             from .delivery import commands
@@ -524,7 +531,7 @@ def cmd_themes() -> int:
     return 0
 
 
-def cmd_theme_new(name: str, parent: str) -> int:
+def cmd_theme_new(name: str, parent: str, template: Path | None = None) -> int:
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
@@ -541,9 +548,45 @@ def cmd_theme_new(name: str, parent: str) -> int:
     target = root / "themes" / name / "theme.toml"
     if target.exists():
         raise UsageError(f"deckgen theme new: {display_path(target)} exists; pick another name")
+    if template is not None:
+        return _theme_from_template(name, parent, template, root, target)
     write_bytes_atomic(target, new_theme_text(name, parent, root).encode("utf-8"))
     print(
         f"wrote {display_path(target)}: edit what differs from '{parent}', then "
         f"deckgen build --theme {name}"
     )
+    return 0
+
+
+def _theme_from_template(name: str, parent: str, template: Path, root: Path, target: Path) -> int:
+    """deckgen theme new NAME --template FILE: the template copied into the theme, a
+    theme.toml saying what deckgen read from it, and what to look at."""
+    from .themes import load_theme
+    from .themes.new import template_theme_text
+
+    if not template.is_file():
+        raise UsageError(f"deckgen theme new: --template {template}: no such file")
+    suffix = template.suffix.lower()
+    if suffix not in (".pptx", ".potx"):
+        raise UsageError(
+            f"deckgen theme new: --template {template}: give a .pptx or .potx file (save "
+            "a .ppt or .odp as .pptx first)"
+        )
+    setup = template_theme_text(name, parent, template, root)  # InputError: exit 1
+    copy = target.parent / f"template{suffix}"
+    write_bytes_atomic(copy, template.read_bytes())
+    write_bytes_atomic(target, setup.text.encode("utf-8"))
+    print(f"wrote {display_path(copy)} (a copy of {template.name})")
+    print(f"wrote {display_path(target)}:")
+    for kind, choice in setup.choices.items():
+        print(f"  {kind:<12} -> {choice.layout.key!r} ({choice.reason})")
+    _, warnings = load_theme(name, root)
+    look = list(setup.look_at) + [
+        w.message for w in warnings if not any(w.message.endswith(x) for x in ())
+    ]
+    if look:
+        print("look at:")
+        for item in dict.fromkeys(look):
+            print(f"  - {item}")
+    print(f"next: deckgen build --theme {name}, then deckgen preview --theme {name}")
     return 0

@@ -177,6 +177,7 @@ def fetch_entry(entry: Entry) -> list[Path]:
         actual = hashlib.sha256(data).hexdigest()
         if actual != digest:
             raise RuntimeError(f"{entry.name}: {rel} has sha256 {actual}, expected {digest}")
+    taken = _transform(entry, taken)
     if entry.folder.exists():
         shutil.rmtree(entry.folder)
     for rel, data in taken.items():
@@ -189,9 +190,71 @@ def fetch_entry(entry: Entry) -> list[Path]:
     return entry.files()
 
 
+def _transform(entry: Entry, taken: dict[str, bytes]) -> dict[str, bytes]:
+    """The per-entry options that change what was taken:
+
+    - ``zip_to = "x.pptx"``: the files are an unzipped package (Debian's pandoc-data ships
+      reference.pptx as a tree): zipped into one file, ``[Content_Types].xml`` first;
+    - ``convert_with = "soffice --headless --convert-to pptx"``: ODF templates (.otp)
+      converted by LibreOffice (installed by .ci/run before the fetch), one process for all.
+    """
+    zip_to = entry.options.get("zip_to")
+    if zip_to:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for rel in sorted(taken, key=lambda r: (r != "[Content_Types].xml", r)):
+                z.writestr(
+                    zipfile.ZipInfo(rel, (2020, 1, 1, 0, 0, 0)), taken[rel], zipfile.ZIP_DEFLATED
+                )
+        taken = {str(zip_to): out.getvalue()}
+    convert = entry.options.get("convert_with")
+    if convert:
+        if not str(convert).startswith("soffice"):
+            raise ValueError(
+                f"{entry.name}: convert_with must be a soffice command, not {convert!r}"
+            )
+        target = str(convert).split("--convert-to", 1)[1].split()[0]
+        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        if soffice is None:
+            raise RuntimeError(
+                f"{entry.name}: soffice is needed to convert it (apt-get install libreoffice-impress)"
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            for rel, data in taken.items():
+                (work / Path(rel).name).write_bytes(data)
+            home = work / "home"
+            subprocess.run(
+                [
+                    soffice,
+                    f"-env:UserInstallation={(home / 'profile').as_uri()}",
+                    "--headless",
+                    "--norestore",
+                    "--convert-to",
+                    target,
+                    "--outdir",
+                    str(work / "out"),
+                    *(str(work / Path(rel).name) for rel in taken),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=900,
+                env={**os.environ, "HOME": str(home)},
+            )
+            converted = {p.name: p.read_bytes() for p in sorted((work / "out").glob(f"*.{target}"))}
+        if len(converted) != len(taken):
+            raise RuntimeError(
+                f"{entry.name}: LibreOffice converted {len(converted)} of {len(taken)} files"
+            )
+        taken = converted
+    return taken
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] != ["fetch"]:
-        print("usage: python tests/realcorpus.py fetch [--sources FILE] [NAME ...]", file=sys.stderr)
+        print(
+            "usage: python tests/realcorpus.py fetch [--sources FILE] [NAME ...]", file=sys.stderr
+        )
         return 2
     args = argv[1:]
     sources = SOURCES

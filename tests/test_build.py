@@ -79,3 +79,48 @@ def test_strict_writes_nothing_for_what_a_warning_concerns(project, capsys):
     assert "--strict: failing; nothing was written for them" in err
     assert not (project / "build" / "pale").exists()
     assert list((project / "build" / "default").glob("*.pptx"))
+
+
+def test_a_bug_in_a_build_worker_comes_back_as_a_message_naming_the_file(
+    project, monkeypatch, capsys
+):
+    """An lxml error raised in a worker cannot be pickled back ('cannot pickle
+    _ListErrorLog'): the build crashed with exit 3 and no file named."""
+    from lxml import etree
+
+    from deckgen.render import deck
+
+    def broken(doc, theme, *args, **kwargs):
+        if doc.path.name.startswith("medias"):
+            etree.fromstring(b"<p:sp><a16:creationId/></p:sp>")  # XMLSyntaxError
+        return real(doc, theme, *args, **kwargs)
+
+    real = deck.render_deck
+    monkeypatch.setattr(build_module, "render_deck", broken)
+    # Two files: built by two worker processes (forked: they see the patch).
+    assert main(["build", "--format", "deck"]) == 3
+    err = capsys.readouterr().err
+    assert "content/medias-vs-reseaux.md: internal error while building it in theme 'default'" in err
+    assert "XMLSyntaxError" in err and "pickle" not in err and "Traceback" not in err
+    assert (project / "build" / "default" / "formation-medias-sociaux-pme.pptx").is_file()
+    assert main(["build", "--format", "deck", "--debug"]) == 3
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_the_build_prints_the_overflow_check_reports_and_strict_refuses_it(tmp_path, capsys):
+    """check reported 94-99 overflow errors on a deck that build wrote without a word."""
+    fixtures = ROOT / "tests" / "fixtures" / "check"
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    source = tmp_path / "overflow.md"
+    source.write_text((fixtures / "overflow.md").read_text(encoding="utf-8"), encoding="utf-8")
+    from deckgen.check import run_check
+
+    checked = [f for f in run_check([source], [], tmp_path).findings if f.rule == "deck-overflow"]
+    assert checked
+    result = build_module.build([source], [], tmp_path / "out", ("deck",), tmp_path)
+    said = [w for w in result.warnings if w.rule == "deck-overflow"]
+    assert [(w.path, w.line) for w in said] == [(f.path, f.line) for f in checked]
+    assert said[0].message.startswith(checked[0].message)
+    assert result.written  # without --strict the deck is written, with the warning
+    strict = build_module.build([source], [], tmp_path / "strict", ("deck",), tmp_path, strict=True)
+    assert not strict.written and not (tmp_path / "strict" / "default" / "overflow.pptx").exists()

@@ -193,6 +193,7 @@ def _prepare(theme: Theme, drawing: bool = True):
     prs = template.open_template(theme.template)
     if drawing:
         pptx_xml.remove_all_slides(prs)
+        pptx_xml.drop_autofit_scales(prs)
         pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
         pptx_speed.make_linear(prs)
     layouts = {

@@ -73,6 +73,19 @@ def remove_all_slides(prs) -> None:
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
+def drop_autofit_scales(prs) -> None:
+    """Remove the shrink factors (``fontScale``, ``lnSpcReduction`` of ``a:normAutofit``)
+    that masters and layouts keep from their author's own overflowing prompt text. deckgen
+    sizes text itself, and LibreOffice applies a master's factor to the indents of slide
+    text inheriting from it (a factor of 8 % pushed bullets 12 times further right)."""
+    for master in prs.slide_masters:
+        for element in (master._element, *(layout._element for layout in master.slide_layouts)):
+            for autofit in element.iter(qn("a:normAutofit")):
+                for name in ("fontScale", "lnSpcReduction"):
+                    if name in autofit.attrib:
+                        del autofit.attrib[name]
+
+
 def apply_theme(prs, colors, fonts, slots: frozenset[str] | None = None) -> None:
     """Write the theme's colours and fonts into the template's theme parts (native theme
     colours: a user who changes them in PowerPoint changes the whole deck). `slots` limits

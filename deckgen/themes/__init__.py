@@ -10,11 +10,26 @@ Where things happen:
 - ``schema.py``: the `Theme` objects and the schema theme.toml is validated against;
 - ``loading.py``: finding themes, ``extends`` and merging, `load_theme`;
 - ``safety.py``: refusing hostile template files before anything parses them;
-- ``template.py``: opening the client's template (.pptx, .potx) and reading its layouts;
+- ``template.py``: the client's template (.pptx, .potx) read once into plain data
+  (`TemplateInfo`: masters, layouts, placeholders, pictures), with ``backdrop.py`` (what a
+  layout shows behind text) and ``drawingml.py`` (its colours, through the colour map);
+- ``boxes.py``: which placeholders of a layout deckgen fills, and its own boxes;
+- ``mapping.py``: which layout each slide kind is built on;
 - ``scheme.py``: the template's colour and font scheme;
 - ``fonts.py``: the font files text is measured with;
-- ``contrast.py``: WCAG contrast of the colours a reader must tell apart;
-- ``new.py``: ``deckgen theme new``.
+- ``contrast.py``: WCAG contrast, and choosing colours that read;
+- ``geometry.py``: boxes on a slide (`Rect`, `LayoutBoxes`);
+- ``new.py``: ``deckgen theme new`` (and ``--template``).
+
+The boxes of any layout, by its name or key (``"Master 2/Contenu"`` where two masters
+have one of that name), for slides placed on a layout by name::
+
+    from deckgen.themes.boxes import theme_boxes
+    boxes = theme_boxes(theme, "Two Content")   # LayoutBoxes; KeyError: no such layout
+    boxes.title, boxes.bodies[0], boxes.bodies[1], boxes.subtitle   # Rect (EMU) or None
+    boxes.body_placeholder(0)   # the placeholder it is (Layout.placeholders[n]), None: own box
+
+The planner gets the same through ``Geometry.boxes_of(name)``.
 """
 
 from .contrast import contrast_problems, contrast_ratio

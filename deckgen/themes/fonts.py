@@ -22,6 +22,15 @@ METRIC_TWINS = {
     "calibri": "Carlito",
     "cambria": "Caladea",
 }
+# The Debian packages of those twins (what to install to get one).
+TWIN_PACKAGES = {
+    "Liberation Sans": "fonts-liberation2",
+    "Liberation Serif": "fonts-liberation2",
+    "Liberation Mono": "fonts-liberation2",
+    "Carlito": "fonts-crosextra-carlito",
+    "Caladea": "fonts-crosextra-caladea",
+}
+SAMPLE = "Médias sociaux et PME : une conversation qui prend du temps, 50 % des entreprises"
 STYLE_SUFFIXES = {
     "regular": ("-Regular", " Regular", "", "-Roman"),
     "bold": ("-Bold", " Bold", "bd", "b"),
@@ -127,3 +136,52 @@ def read_font_files(
             )
         return None
     return FontFace(family, files, str(folder))
+
+
+def missing_font_advice(family: str, fallback: FontFace | None) -> str:
+    """What to tell when no file measures `family`: install its metric-compatible twin
+    when it has one; else that none exists, which font deckgen measures with instead and
+    the margin that font keeps (how much wider it sets text than Arial's metrics)."""
+    twin = METRIC_TWINS.get(family.lower())
+    files = f'or add its files to the theme ([fonts.files."{family}"] regular = "assets/fonts/...")'
+    if twin:
+        package = TWIN_PACKAGES.get(twin, twin)
+        return (
+            f"no font files to measure '{family}': neither it nor its metric-compatible twin "
+            f"{twin} is installed; install {twin} (Debian: {package}) {files}; until then "
+            f"text is measured with {_instead(fallback)}"
+        )
+    return (
+        f"no font files to measure '{family}', and it has no metric-compatible twin (a font "
+        f"with the same widths) that deckgen knows: text is measured with {_instead(fallback)}; "
+        f"to measure exactly, {files.removeprefix('or ')}"
+    )
+
+
+def _instead(fallback: FontFace | None) -> str:
+    """'DejaVu Sans, which sets text 9 % wider than Arial: that margin is kept'."""
+    if fallback is None:
+        return "the measurer's built-in estimate (install fonts-dejavu-core)"
+    name = fallback.source.replace(" (fallback)", "")
+    reference = system_font_face("Arial")
+    margin = _width_ratio(fallback, reference) if reference is not None else None
+    if margin is None:
+        return f"{name} instead, a wide font (text errs towards smaller)"
+    return (
+        f"{name} instead, which sets text {round((margin - 1) * 100)} % wider than Arial: a "
+        "font as wide as Arial keeps that margin, a wider one (Verdana, Tahoma) may not"
+    )
+
+
+def _width_ratio(face: FontFace, reference: FontFace) -> float | None:
+    """How much wider `face` sets a sample French sentence than `reference` (1.0: same)."""
+    import io
+
+    from PIL import ImageFont
+
+    try:
+        a = ImageFont.truetype(io.BytesIO(face.files["regular"]), 100).getlength(SAMPLE)
+        b = ImageFont.truetype(io.BytesIO(reference.files["regular"]), 100).getlength(SAMPLE)
+    except (OSError, KeyError):
+        return None
+    return a / b if b else None

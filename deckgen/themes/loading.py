@@ -17,7 +17,7 @@ from ..errors import Collector, Diagnostic, InputError, did_you_mean
 from ..reading.pictures import ImageProblem, read_image
 from .boxes import layout_boxes, logo_rects
 from .contrast import contrast_problems
-from .fonts import fallback_font_face, read_font_files, system_font_face
+from .fonts import fallback_font_face, missing_font_advice, read_font_files, system_font_face
 from .geometry import LayoutBoxes, Rect
 from .mapping import SLIDE_KINDS, choose_layouts, resolve
 from .schema import (
@@ -176,19 +176,21 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         else:
             face = system_font_face(family)
             if face is None:
+                face = fallback_font_face(family)
                 report.warn(
-                    f"no font files to measure '{family}' (install fonts-liberation2 and "
-                    f'fonts-crosextra-carlito, or add [fonts.files."{family}"] to the theme); '
-                    "text is measured with a wider fallback font",
+                    missing_font_advice(family, face),
                     where.line(("fonts",), "body"),
                     rule="theme-font-missing",
                 )
-                face = fallback_font_face(family)
         if face is not None:
             faces[family] = face
     fonts = Fonts(fonts.heading, fonts.body, fonts.mono, faces)
 
     for message, key in contrast_problems(colors, data.get("email", {}).get("link_color")):
+        if client_template:
+            # The slides are checked against their real backgrounds (deckgen check); these
+            # colours are the newsletter's, on its own background.
+            message = "in the newsletter, " + message
         report.warn(
             message,
             where.line(("email",) if key == "link_color" else ("colors",), key)

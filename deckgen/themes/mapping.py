@@ -33,6 +33,9 @@ OTHER_TYPES = {
     kind: {t for other, types in KIND_TYPES.items() if other != kind for t in types} - set(types)
     for kind, types in KIND_TYPES.items()
 }
+# A title-only layout is the natural base for content in deckgen's own box.
+OTHER_TYPES["content"].discard("titleOnly")
+OTHER_TYPES["chart"].discard("titleOnly")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +182,7 @@ def _traps(kind: str, layout: Layout, report: BoxReport) -> int:
         if not boxes.bodies or boxes.body_placeholder(0) is None:
             traps += 2
         if layout.of_type("pic", "media", "clipArt"):
-            traps += 1  # a photo layout: its picture box would stay empty
+            traps += 2  # a photo layout: its picture box would stay empty
     if kind in ("content", "chart") and boxes.bodies and boxes.body_placeholder(0) is not None:
         main = boxes.bodies[0]
         if main.w * main.h < 0.2 * slide_area(layout, boxes):

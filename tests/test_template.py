@@ -1,0 +1,189 @@
+"""Reading a client's template: layouts and their boxes, the mapping of slide kinds, the
+colours behind text, and ``deckgen theme new --template`` (themes/template.py, boxes.py,
+mapping.py, backdrop.py, new.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from deckgen.cli import main
+from deckgen.errors import InputError
+from deckgen.themes import load_theme
+from deckgen.themes.boxes import layout_boxes
+from deckgen.themes.contrast import readable, worst_ratio
+from deckgen.themes.template import analyse, open_template
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "templates"))
+import make_templates  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory) -> dict[str, Path]:
+    built = make_templates.build_all(tmp_path_factory.mktemp("templates"))
+    return {p.stem: p for p in built}
+
+
+def info_of(path: Path):
+    return analyse(open_template(path.read_bytes()))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_content_goes_in_the_largest_body_not_the_kicker_with_the_lowest_idx(templates):
+    info = info_of(templates["kicker"])
+    layout = info.find("Content with kicker")
+    boxes = layout_boxes(layout, info.width, info.height, 16).boxes
+    main_ph = layout.placeholders[boxes.body_placeholder(0)]
+    kicker = next(p for p in layout.placeholders if p.idx == 1)
+    assert (main_ph.idx, main_ph.type) == (13, "obj")
+    assert kicker.rect.h < main_ph.rect.h / 5 and kicker.n not in boxes.body_placeholders
+    two = info.find("Two columns with kicker")
+    two_boxes = layout_boxes(two, info.width, info.height, 16).boxes
+    left, right = two_boxes.bodies
+    assert left.x < right.x and [two.placeholders[n].idx for n in two_boxes.body_placeholders] == [
+        13,
+        14,
+    ]
+
+
+def test_boxes_too_small_or_off_the_slide_are_replaced_by_deckgen_s_own(templates):
+    google = info_of(templates["google-slides"])
+    report = layout_boxes(google.find("TITLE_AND_BODY"), google.width, google.height, 16)
+    assert report.boxes.title_placeholder is None and report.boxes.body_placeholder(0) is None
+    assert report.boxes.bodies[0].h > 2 * 914400  # the free area below deckgen's title box
+    assert "too small for one line at 16 pt" in " ".join(report.notes_for(["content"]))
+    lo = info_of(templates["libreoffice-4x3"])
+    below = layout_boxes(lo.find("Master 2/Title, Content"), lo.width, lo.height, 16)
+    assert below.boxes.body_placeholder(0) is None
+    assert "is off the slide" in " ".join(below.notes_for(["content"]))
+    body = below.boxes.bodies[0]
+    assert body.y + body.h <= lo.height
+
+
+def test_layout_types_map_slide_kinds_in_any_language(templates, project):
+    for stem, expected in (
+        (
+            "polski",
+            {
+                "title": "Slajd tytułowy",
+                "content": "Tytuł i zawartość",
+                "section": "Nagłówek sekcji",
+            },
+        ),
+        (
+            "portugues",
+            {
+                "title": "Slide de Título",
+                "two-content": "Duas Partes de Conteúdo",
+                "quote": "Somente Título",
+            },
+        ),
+    ):
+        folder = project / "themes" / stem
+        folder.mkdir(parents=True)
+        (folder / f"template{templates[stem].suffix}").write_bytes(templates[stem].read_bytes())
+        (folder / "theme.toml").write_text(f'name = "{stem}"\n', encoding="utf-8")
+        theme, _ = load_theme(stem, project)
+        assert {k: theme.layouts[k] for k in expected} == expected
+
+
+def test_a_name_in_two_masters_is_a_warning_listing_them_and_keys_tell_them_apart(
+    templates, project
+):
+    folder = project / "themes" / "lo"
+    folder.mkdir(parents=True)
+    (folder / "template.pptx").write_bytes(templates["libreoffice-4x3"].read_bytes())
+    (folder / "theme.toml").write_text(
+        'name = "lo"\n[layouts]\ncontent = "Title, Content"\nquote = "Master 2/Title Only"\n',
+        encoding="utf-8",
+    )
+    theme, warnings = load_theme("lo", project)
+    (warning,) = [w for w in warnings if w.rule == "theme-layout" and w.line == 3]
+    assert "'Master 1/Title, Content', 'Master 2/Title, Content'" in warning.message
+    assert theme.layouts["content"] == "Master 1/Title, Content"
+    assert theme.layouts["quote"] == "Master 2/Title Only"
+    (folder / "theme.toml").write_text(
+        'name = "lo"\n[layouts]\ncontent = "Contenu"\n', encoding="utf-8"
+    )
+    with pytest.raises(InputError) as caught:
+        load_theme("lo", project)
+    (d,) = caught.value.diagnostics
+    assert (
+        d.line == 3
+        and "no layout 'Contenu' for content" in d.message
+        and "'Master 2/Blank Slide'" in d.message
+    )
+
+
+def test_the_background_behind_a_box_is_read_from_the_master(templates):
+    info = info_of(templates["dark-logo"])
+    layout = info.find("Title and Content")
+    title = layout.title
+    behind = layout.backdrop.colors(title.rect)
+    assert worst_ratio("000000", behind) < 2  # dark: black text would not read
+    assert title.color == "FFD965"  # tx1 is light 1 through the colour map
+    assert worst_ratio(title.color, behind) >= 4.5
+    logo = [o for o in layout.obstacles if o.kind == "picture"]
+    band = [o for o in layout.obstacles if o.kind == "fill"]
+    assert logo and logo[0].on == "master" and logo[0].rect.x > info.width // 2
+    assert band and "48A0F8" in layout.backdrop.colors(band[0].rect)  # quantised to 8s
+
+
+def test_readable_keeps_a_colour_that_reads_and_shades_one_that_does_not():
+    assert readable(["1F3A5F"], ("FFFFFF",)) == "1F3A5F"
+    shade = readable(["E4572E"], ("FFFFFF",))
+    assert shade != "E4572E" and worst_ratio(shade, ("FFFFFF",)) >= 4.5
+    assert readable(["777777"], ("000000", "FFFFFF")) is None  # on black and white at once
+
+
+def test_theme_new_from_a_template_maps_it_and_says_what_to_look_at(templates, project, capsys):
+    assert main(["theme", "new", "marque", "--template", str(templates["kicker"])]) == 0
+    out = capsys.readouterr().out
+    folder = project / "themes" / "marque"
+    assert (folder / "template.pptx").read_bytes() == templates["kicker"].read_bytes()
+    text = (folder / "theme.toml").read_text(encoding="utf-8")
+    assert (
+        'content = "Content with kicker"' in text and "title only" not in text.split("content =")[0]
+    )
+    assert "the title slide:" in text and "no metric-compatible twin" in out  # Century Gothic
+    theme, _ = load_theme("marque", project)
+    assert theme.layouts["content"] == "Content with kicker"
+    # The cover has no title placeholder: the title slide goes elsewhere, and it is said.
+    assert theme.layouts["title"] != "Cover"
+    assert "content" in out and "look at:" in out
+    assert main(["theme", "new", "marque", "--template", str(templates["kicker"])]) == 2
+
+
+def test_theme_new_says_when_the_palette_is_office_s_default(templates, project, capsys):
+    assert main(["theme", "new", "p2016", "--template", str(templates["powerpoint-2016"])]) == 0
+    text = (project / "themes" / "p2016" / "theme.toml").read_text(encoding="utf-8")
+    assert "Office's default" in text
+    assert "Office's default" in capsys.readouterr().out
+
+
+def test_theme_new_refuses_a_file_that_is_not_a_template(project, capsys):
+    (project / "notes.txt").write_text("x", encoding="utf-8")
+    assert main(["theme", "new", "x", "--template", "notes.txt"]) == 2
+    (project / "fake.pptx").write_bytes(b"PK\x03\x04 not a zip")
+    assert main(["theme", "new", "x", "--template", "fake.pptx"]) == 1
+    assert "fake.pptx: not a PowerPoint presentation" in capsys.readouterr().err
+    assert not (project / "themes" / "x").exists()
+
+
+def test_font_advice_names_the_font_measured_with_and_its_margin():
+    from deckgen.themes.fonts import fallback_font_face, missing_font_advice
+
+    verdana = missing_font_advice("Verdana", fallback_font_face("Verdana"))
+    assert "no metric-compatible twin" in verdana and "DejaVu Sans" in verdana
+    assert "% wider than Arial" in verdana and "install" not in verdana.split(";")[0]
+    cambria = missing_font_advice("Cambria", fallback_font_face("Cambria"))
+    assert "twin Caladea" in cambria and "fonts-crosextra-caladea" in cambria
