@@ -220,9 +220,9 @@ def rendered(set_up, tmp_path_factory):
     pdfs = convert_all(list(decks.values()), work / "pdf")
     for deck, copy in decks.items():
         pdf = pdfs[copy]
-        _RENDERED[deck] = Rendered(
-            pdf_pages(pdf), pdf_page_images(pdf, work / "png" / copy.stem), deck_word_sets(deck)
-        )
+        pages = pdf_pages(pdf)
+        images = pdf_page_images(pdf, work / "png" / copy.stem)
+        _RENDERED[deck] = Rendered(pages, images, deck_word_sets(deck))
     return _RENDERED
 
 
