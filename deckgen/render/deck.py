@@ -453,6 +453,7 @@ class _Drawer:
             value_axis.tick_labels.number_format = _number_format(spec)
             value_axis.tick_labels.number_format_is_linked = False
             chart.category_axis.tick_labels.font.size = size
+        pptx_xml.fix_chart_axis_ids(chart)
         pptx_xml.set_chart_language(chart, self.lang)
 
     def draw_image(self, slide, frame: ImageFrame) -> None:

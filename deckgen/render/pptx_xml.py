@@ -12,6 +12,7 @@ Kept in one place so the rest of the deck renderer stays readable:
 - text bodies that never autofit (we size text ourselves; ``normAutofit`` is unreliable);
 - the theme part's colour and font schemes, so a client's colours are native theme colours;
 - alt text on pictures (``p:cNvPr/@descr``);
+- chart axis ids the schema accepts (python-pptx writes negative ones);
 - footer and slide-number placeholders copied from the layout (python-pptx skips them);
 - notes pages copied from one prototype;
 - removing a template's own example slides.
@@ -138,6 +139,32 @@ def add_layout_picture(layout, data: bytes, rect, name: str) -> None:
         '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic>'
     )
     tree.append(parse_xml(pic))
+
+
+AXIS_ID_TAGS = (qn("c:axId"), qn("c:crossAx"))
+UINT32_MAX = 2**32 - 1
+
+
+def fix_chart_axis_ids(chart) -> None:
+    """Make the chart's axis ids valid ``unsignedInt`` values (the schema's type for
+    ``c:axId/@val`` and ``c:crossAx/@val``): python-pptx 1.0 writes fixed negative ids
+    (``-2068027336``), which Microsoft's validator rejects (6 errors per bar chart) and
+    PowerPoint may "repair". Each id keeps its pairs (an axis and the axis crossing it)
+    and becomes ``id mod 2**31``, or the next free number if that is taken."""
+    nodes = list(chart._chartSpace.iter(*AXIS_ID_TAGS))
+    values = {n.get("val") for n in nodes}
+    valid = {v for v in values if v.isdigit() and int(v) <= UINT32_MAX}
+    taken = {int(v) for v in valid}
+    mapping = {}
+    for value in sorted(values - valid):
+        new = int(value) % 2**31
+        while new in taken or new == 0:
+            new = (new + 1) % 2**31
+        taken.add(new)
+        mapping[value] = str(new)
+    for node in nodes:
+        if node.get("val") in mapping:
+            node.set("val", mapping[node.get("val")])
 
 
 def set_chart_language(chart, lang: str) -> None:
