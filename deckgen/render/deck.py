@@ -100,6 +100,7 @@ def _prepare(theme: Theme, drawing: bool = True):
     prs = Presentation(io.BytesIO(theme.template))
     if drawing:
         pptx_xml.remove_all_slides(prs)
+        pptx_xml.unique_shape_ids(prs)
         pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
         pptx_speed.make_linear(prs)
     layouts = _layouts(prs, theme)

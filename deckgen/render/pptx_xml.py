@@ -15,7 +15,7 @@ Kept in one place so the rest of the deck renderer stays readable:
 - chart axis ids the schema accepts (python-pptx writes negative ones);
 - footer and slide-number placeholders copied from the layout (python-pptx skips them);
 - notes pages copied from one prototype;
-- removing a template's own example slides.
+- removing a template's own example slides, and ids used twice in its masters and layouts.
 """
 
 from __future__ import annotations
@@ -67,6 +67,27 @@ def remove_all_slides(prs) -> None:
     for sld_id in list(id_list):
         prs.part.drop_rel(sld_id.rId)
         id_list.remove(sld_id)
+
+
+def unique_shape_ids(prs) -> None:
+    """Give every shape of the template's masters and layouts an id of its own within its
+    part. LibreOffice (7.4) saves templates with ids used twice on a master or layout
+    ("PlaceHolder 1" and "PlaceHolder 4" both 5), which PowerPoint's rules forbid and the
+    schema validator does not see; the first use keeps its id, the later ones get new ids."""
+    parts = [master.part for master in prs.slide_masters]
+    parts += [layout.part for master in prs.slide_masters for layout in master.slide_layouts]
+    for part in parts:
+        nodes = list(part._element.iter(qn("p:cNvPr")))
+        numbers = [int(v) for v in (n.get("id", "") for n in nodes) if v.isdigit()]
+        free = max(numbers, default=0) + 1
+        seen: set[str] = set()
+        for node in nodes:
+            value = node.get("id", "")
+            if value in seen:
+                node.set("id", str(free))
+                free += 1
+            else:
+                seen.add(value)
 
 
 # Template parts come from clients: never resolve entities nor fetch anything (themes.py
