@@ -241,7 +241,7 @@ class _Drawer:
             )
             for kind, layout in layouts.items()
         }
-        self.notes = pptx_xml.NotesWriter(prs, self.lang)
+        self.notes = pptx_xml.NotesWriter(prs, self.lang, theme.fonts.body)
         self.title_boxes: dict[str, Rect | None] = {}
 
     def draw(self, plan: PlannedSlide, number: int) -> None:

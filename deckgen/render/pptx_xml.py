@@ -437,15 +437,25 @@ def footers_last(slide_element) -> None:
             tree.append(sp)
 
 
+NOTES_SIZE = 1200  # hundredths of a point
+NOTES_PPR = '<a:pPr marL="0" indent="0"/>'
+
+
 class NotesWriter:
     """Notes pages from one prototype: the first is made by python-pptx (placeholders cloned
     from the notes master), the others are its XML with other text, which is much faster."""
 
     MARK = "__DECKGEN_NOTES__"
 
-    def __init__(self, prs, lang: str):
+    def __init__(self, prs, lang: str, font: str | None = None):
         self.prs = prs
         self.lang = lang
+        # The theme's body font, 12 pt and no indent, stated on each paragraph: LibreOffice
+        # does not apply the notes master's style (its "+mn-lt" font, 12 pt), so its notes
+        # pages, deckgen's handouts, came out in a large serif with a hanging indent.
+        # PowerPoint shows the same as before: these are its notes master's values.
+        self.props = f'lang="{lang}" sz="{NOTES_SIZE}"'
+        self.latin = f'<a:latin typeface="{attr(font)}"/>' if font else ""
         self.head = self.tail = ""
 
     @property
@@ -454,10 +464,13 @@ class NotesWriter:
         return bool(self.head)
 
     def add(self, slide_part, lines: list[str]) -> None:
+        run_props = (
+            f"<a:rPr {self.props}>{self.latin}</a:rPr>" if self.latin else f"<a:rPr {self.props}/>"
+        )
         paragraphs = "".join(
-            f'<a:p><a:r><a:rPr lang="{self.lang}"/><a:t>{text(line)}</a:t></a:r></a:p>'
+            f"<a:p>{NOTES_PPR}<a:r>{run_props}<a:t>{text(line)}</a:t></a:r></a:p>"
             if line
-            else f'<a:p><a:endParaRPr lang="{self.lang}"/></a:p>'
+            else f'<a:p>{NOTES_PPR}<a:endParaRPr {self.props}/></a:p>'
             for line in lines or [""]
         )
         if not self.head:
