@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     from deckgen import typography
     from deckgen.mail.message import Envelope, build_message, to_bytes
     from deckgen.newsletter import Personalizer
-    from deckgen.reader import read_document
+    from deckgen.reading import read_document
     from deckgen.render import email
     from deckgen.themes import load_theme
 

@@ -25,7 +25,7 @@ from .config import Settings, load_settings
 from .errors import Diagnostic, InputError
 from .model import Document
 from .output import output_path, write_atomic, write_bytes_atomic
-from .reader import find_project_root, read_document
+from .reading import find_project_root, read_document
 from .render import pptx_speed
 from .render.deck import render_deck
 from .render.fit import Measurer

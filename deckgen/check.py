@@ -285,7 +285,7 @@ def _pdf_fonts(theme: Theme) -> Iterator[Finding]:
     one deckgen measured with, so text may overflow or wrap elsewhere than in the deck.
     A font deckgen has no files for is already a theme-font-missing warning."""
     from .clients import libreoffice_fonts
-    from .themes import METRIC_TWINS
+    from .themes.fonts import METRIC_TWINS
 
     installed = libreoffice_fonts()
     if installed is None:  # no fontconfig: no LibreOffice to make PDFs with either

@@ -20,7 +20,7 @@ from .build import FORMATS, PDF_FORMATS, Written, build
 from .console import INTERRUPTED
 from .errors import DeckgenError, UsageError, display_path
 from .output import write_bytes_atomic
-from .reader import find_project_root
+from .reading import find_project_root
 from .themes import ThemeNotFound, find_theme, new_theme_text, theme_names
 
 
@@ -139,7 +139,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _add_send_commands(commands) -> None:
-    """deckgen send and deckgen unsubscribe (see deckgen/send.py)."""
+    """deckgen send and deckgen unsubscribe (see deckgen/delivery/commands.py)."""
     s = commands.add_parser(
         "send",
         help="email the newsletter to a list: personalized, throttled, resumable, never twice",
@@ -281,13 +281,14 @@ def main(argv: list[str] | None = None) -> int:
                 raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
             return cmd_theme_new(args.name, args.parent)
         if args.command in ("send", "unsubscribe"):
-            from . import send  # SQLite, smtplib, email-validator: only when sending
+            # SQLite, smtplib, email-validator: only when sending
+            from .delivery import commands
 
             root = find_project_root(Path.cwd() / "pyproject.toml")
             if args.command == "send":
-                return send.run_send(args, root)
+                return commands.run_send(args, root)
             reason = "bounced" if args.bounced else "unsubscribed"
-            return send.run_unsubscribe(args.addresses, reason, root)
+            return commands.run_unsubscribe(args.addresses, reason, root)
         return cmd_build(args)
     except DeckgenError as exc:
         print(exc, file=sys.stderr)

@@ -90,7 +90,7 @@ def unique_shape_ids(prs) -> None:
                 seen.add(value)
 
 
-# Template parts come from clients: never resolve entities nor fetch anything (themes.py
+# Template parts come from clients: never resolve entities nor fetch anything (themes/safety.py
 # already refuses parts that declare a DTD; this is the second lock).
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
