@@ -153,6 +153,12 @@ def _add_send_commands(commands) -> None:
     )
     s.add_argument("--theme", metavar="NAME", help="default: the file's front matter theme")
     s.add_argument(
+        "--attach",
+        choices=("handout", "pdf"),
+        help="attach the training's PDF to every message: handout (each slide with its "
+        "notes) or pdf (the slides); built first if it is not up to date",
+    )
+    s.add_argument(
         "--smtp", metavar="HOST:PORT", help="the relay (default: smtp in [tool.deckgen])"
     )
     s.add_argument(
