@@ -44,6 +44,8 @@ _TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
     "libreoffice": (("libreoffice", "soffice"), "libreoffice-impress"),
     "pdftotext": (("pdftotext",), "poppler-utils"),
     "pdftoppm": (("pdftoppm",), "poppler-utils"),
+    "pdffonts": (("pdffonts",), "poppler-utils"),
+    "fc-list": (("fc-list",), "fontconfig"),
     "chromium": (("chromium", "chromium-browser"), "chromium"),
 }
 
