@@ -95,6 +95,7 @@ def _prepare(theme: Theme, drawing: bool = True):
     prs = Presentation(io.BytesIO(theme.template))
     if drawing:
         pptx_xml.remove_all_slides(prs)
+        pptx_xml.unique_shape_ids(prs)
         pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
         pptx_speed.make_linear(prs)
     layouts = template.layouts_by_kind(prs, theme.layouts, theme.template_path)
@@ -177,7 +178,7 @@ class _Drawer:
             )
             for kind, layout in layouts.items()
         }
-        self.notes = pptx_xml.NotesWriter(prs, self.lang)
+        self.notes = pptx_xml.NotesWriter(prs, self.lang, theme.fonts.body)
         self.title_boxes: dict[str, Rect | None] = {}
 
     def draw(self, plan: PlannedSlide, number: int) -> None:
@@ -390,6 +391,7 @@ class _Drawer:
             value_axis.tick_labels.number_format = _number_format(spec)
             value_axis.tick_labels.number_format_is_linked = False
             chart.category_axis.tick_labels.font.size = size
+        pptx_xml.fix_chart_axis_ids(chart)
         pptx_xml.set_chart_language(chart, self.lang)
 
     def draw_image(self, slide, frame: ImageFrame) -> None:
