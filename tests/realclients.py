@@ -24,6 +24,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ _TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
     "pdftotext": (("pdftotext",), "poppler-utils"),
     "pdftoppm": (("pdftoppm",), "poppler-utils"),
     "mutool": (("mutool",), "mupdf-tools"),
+    "pdffonts": (("pdffonts",), "poppler-utils"),
+    "fc-list": (("fc-list",), "fontconfig"),
     "chromium": (("chromium", "chromium-browser"), "chromium"),
 }
 
@@ -155,6 +158,38 @@ def convert_all(paths: Sequence[Path], outdir: Path, timeout: float = 1800) -> d
                 raise AssertionError(f"LibreOffice wrote no PDF for {p}")
             found[Path(p)] = pdf
     return found
+
+
+def resave_with_libreoffice(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
+    """``pptx`` opened and saved again by LibreOffice Impress as PowerPoint 2007+ XML, as
+    many clients' templates are made; returns the saved file in ``outdir`` (same name)."""
+    soffice = require_tool("soffice")
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="deckgen-test-lo-") as work:
+        source = Path(work, "source", Path(pptx).name)
+        source.parent.mkdir()
+        shutil.copy(pptx, source)
+        home = Path(work, "home")
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={(home / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pptx:Impress MS PowerPoint 2007 XML",
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        )
+    saved = outdir / Path(pptx).name
+    assert saved.is_file(), f"LibreOffice wrote no {saved}"
+    return saved
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

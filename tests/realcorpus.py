@@ -177,77 +177,71 @@ def fetch_entry(entry: Entry) -> list[Path]:
         actual = hashlib.sha256(data).hexdigest()
         if actual != digest:
             raise RuntimeError(f"{entry.name}: {rel} has sha256 {actual}, expected {digest}")
-    taken = _transform(entry, taken)
     if entry.folder.exists():
         shutil.rmtree(entry.folder)
+    zip_to = entry.options.get("zip_to")
+    if zip_to:  # a package shipped unzipped (pandoc-data's reference.pptx): zip it back
+        taken = {str(zip_to): _zipped(taken)}
     for rel, data in taken.items():
         target = entry.folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    convert = entry.options.get("convert_with")
+    if convert:
+        _convert(entry.folder, str(convert))
     (entry.folder / DONE).write_text(
         json.dumps({"package": entry.package, "version": entry.version, "files": sorted(taken)})
     )
     return entry.files()
 
 
-def _transform(entry: Entry, taken: dict[str, bytes]) -> dict[str, bytes]:
-    """The per-entry options that change what was taken:
+def _zipped(files: dict[str, bytes]) -> bytes:
+    """The files as one zip archive, [Content_Types].xml first as Office writes it."""
+    buffer = io.BytesIO()
+    order = sorted(files, key=lambda name: (name != "[Content_Types].xml", name))
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in order:
+            archive.writestr(name, files[name])
+    return buffer.getvalue()
 
-    - ``zip_to = "x.pptx"``: the files are an unzipped package (Debian's pandoc-data ships
-      reference.pptx as a tree): zipped into one file, ``[Content_Types].xml`` first;
-    - ``convert_with = "soffice --headless --convert-to pptx"``: ODF templates (.otp)
-      converted by LibreOffice (installed by .ci/run before the fetch), one process for all.
-    """
-    zip_to = entry.options.get("zip_to")
-    if zip_to:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-            for rel in sorted(taken, key=lambda r: (r != "[Content_Types].xml", r)):
-                z.writestr(
-                    zipfile.ZipInfo(rel, (2020, 1, 1, 0, 0, 0)), taken[rel], zipfile.ZIP_DEFLATED
-                )
-        taken = {str(zip_to): out.getvalue()}
-    convert = entry.options.get("convert_with")
-    if convert:
-        if not str(convert).startswith("soffice"):
-            raise ValueError(
-                f"{entry.name}: convert_with must be a soffice command, not {convert!r}"
-            )
-        target = str(convert).split("--convert-to", 1)[1].split()[0]
-        soffice = shutil.which("soffice") or shutil.which("libreoffice")
-        if soffice is None:
-            raise RuntimeError(
-                f"{entry.name}: soffice is needed to convert it (apt-get install libreoffice-impress)"
-            )
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            for rel, data in taken.items():
-                (work / Path(rel).name).write_bytes(data)
-            home = work / "home"
+
+def _convert(folder: Path, how: str) -> None:
+    """ODF templates (.otp, .odp) converted by LibreOffice to the format `how` names
+    ("soffice --headless --convert-to pptx"), in one soffice run, the originals removed:
+    the corpus then holds LibreOffice-saved .pptx files."""
+    target = how.split("--convert-to", 1)[1].split()[0] if "--convert-to" in how else "pptx"
+    sources = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".otp", ".odp"))
+    if not sources:
+        raise RuntimeError(f"{folder.name}: convert_with given but no .otp/.odp file taken")
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise RuntimeError(
+            f"{folder.name}: needs LibreOffice (apt-get install libreoffice-impress)"
+        )
+    with tempfile.TemporaryDirectory() as profile:
+        for parent in sorted({p.parent for p in sources}):
+            batch = [str(p) for p in sources if p.parent == parent]
             subprocess.run(
                 [
                     soffice,
-                    f"-env:UserInstallation={(home / 'profile').as_uri()}",
+                    f"-env:UserInstallation=file://{profile}",
                     "--headless",
-                    "--norestore",
                     "--convert-to",
                     target,
                     "--outdir",
-                    str(work / "out"),
-                    *(str(work / Path(rel).name) for rel in taken),
+                    str(parent),
+                    *batch,
                 ],
                 check=True,
-                capture_output=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 timeout=900,
-                env={**os.environ, "HOME": str(home)},
+                env={**os.environ, "HOME": profile},
             )
-            converted = {p.name: p.read_bytes() for p in sorted((work / "out").glob(f"*.{target}"))}
-        if len(converted) != len(taken):
-            raise RuntimeError(
-                f"{entry.name}: LibreOffice converted {len(converted)} of {len(taken)} files"
-            )
-        taken = converted
-    return taken
+    for source in sources:
+        if not source.with_suffix("." + target).is_file():
+            raise RuntimeError(f"{folder.name}: LibreOffice did not convert {source.name}")
+        source.unlink()
 
 
 def main(argv: list[str]) -> int:

@@ -193,6 +193,7 @@ def _prepare(theme: Theme, drawing: bool = True):
     prs = template.open_template(theme.template)
     if drawing:
         pptx_xml.remove_all_slides(prs)
+        pptx_xml.unique_shape_ids(prs)
         pptx_xml.drop_autofit_scales(prs)
         pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
         pptx_speed.make_linear(prs)
@@ -264,7 +265,7 @@ class _Drawer:
         self.nv = {kind: _placeholder_templates(layout) for kind, layout in layouts.items()}
         footer = theme.slides.footer or doc.meta.title
         self.footers = {kind: self.footer_templates(kind, footer) for kind in layouts}
-        self.notes = pptx_xml.NotesWriter(prs, self.lang)
+        self.notes = pptx_xml.NotesWriter(prs, self.lang, theme.fonts.body)
 
     def footer_templates(self, kind: str, footer: str) -> list[str]:
         """The layout's footer and slide-number placeholders that are on the slide: in the
@@ -567,6 +568,7 @@ class _Drawer:
             value_axis.tick_labels.number_format = _number_format(spec)
             value_axis.tick_labels.number_format_is_linked = False
             chart.category_axis.tick_labels.font.size = size
+        pptx_xml.fix_chart_axis_ids(chart)
         pptx_xml.set_chart_language(chart, self.lang)
 
     def draw_image(self, slide, frame: ImageFrame) -> None:
