@@ -332,7 +332,13 @@ class _Drawer:
                 ink = palette.text(rect, (palette.heading_color, self.colors.primary))
                 font = self.theme.fonts.heading
             runs = self.runs(slide_part, plan.title, plan.title_size, color=ink.color, font=font)
-            align = "inherit" if title_nv is not None else (ph.align if ph else None) or "left"
+            if title_nv is not None and self.theme.client_template:
+                align = "inherit"  # the template's own alignment, as its designer set it
+            elif ph is not None and title_nv is not None:
+                # deckgen's own templates: centred on the title slide, left elsewhere.
+                align = "center" if ph.type == "ctrTitle" else "left"
+            else:
+                align = (ph.align if ph else None) or "left"
             body = pptx_xml.text_body(
                 [pptx_xml.paragraph(runs, self.lang, plan.title_size, align=_align(align))],
                 (INSET_X, INSET_Y),
@@ -560,6 +566,15 @@ class _Drawer:
                 else:
                     series.format.fill.solid()
                     series.format.fill.fore_color.rgb = color
+        if spec.kind in ("bar", "column") and self.theme.client_template:
+            # A label with no room beyond its bar is drawn on it (LibreOffice does): in a
+            # colour that reads on the bars as well as on the slide, where one does.
+            used = colors[: max(1, len(spec.series))]
+            on_bars = readable(
+                [text_color, "FFFFFF", "000000"], (*palette.behind(frame.rect), *used)
+            )
+            if on_bars is not None and on_bars != text_color:
+                labels.font.color.rgb = RGBColor.from_string(on_bars)
         if spec.kind != "pie":
             value_axis = chart.value_axis
             value_axis.has_major_gridlines = True
