@@ -187,3 +187,43 @@ def test_font_advice_names_the_font_measured_with_and_its_margin():
     assert "% wider than Arial" in verdana and "install" not in verdana.split(";")[0]
     cambria = missing_font_advice("Cambria", fallback_font_face("Cambria"))
     assert "twin Caladea" in cambria and "fonts-crosextra-caladea" in cambria
+
+
+def test_the_boxes_of_any_layout_by_name_or_master_key(templates, project):
+    from deckgen.themes.boxes import theme_boxes
+
+    folder = project / "themes" / "lo"
+    folder.mkdir(parents=True)
+    (folder / "template.pptx").write_bytes(templates["libreoffice-4x3"].read_bytes())
+    (folder / "theme.toml").write_text('name = "lo"\n', encoding="utf-8")
+    theme, _ = load_theme("lo", project)
+    first = theme_boxes(theme, "Title, 2 Content")  # the first master's
+    assert len(first.bodies) == 2 and None not in first.body_placeholders
+    second = theme_boxes(theme, "Master 2/Title, 2 Content")  # boxes below the slide
+    assert second.body_placeholder(0) is None and second.bodies[0].y < theme.template_info.height
+    with pytest.raises(KeyError):
+        theme_boxes(theme, "Contenu")
+
+
+def test_a_template_deckgen_cannot_draw_on_is_an_error_for_build_and_check_alike(
+    templates, project, monkeypatch, capsys
+):
+    """What fails while drawing (here, placeholder XML that does not parse, as a16 prefixes
+    copied without their namespace did) is found when the theme loads, by both commands."""
+    from deckgen.render import pptx_xml
+
+    folder = project / "themes" / "p2016"
+    folder.mkdir(parents=True)
+    (folder / "template.pptx").write_bytes(templates["powerpoint-2016"].read_bytes())
+    (folder / "theme.toml").write_text('name = "p2016"\n', encoding="utf-8")
+    (project / "x.md").write_text("---\ntitle: T\n---\n\n## A\n\nTexte.\n", encoding="utf-8")
+    real = pptx_xml.nv_template
+    monkeypatch.setattr(
+        pptx_xml, "nv_template", lambda sp: real(sp).replace("<p:cNvPr", "<p:cNvPr a16:x='1'")
+    )
+    assert main(["build", "x.md", "--theme", "p2016", "--format", "deck"]) == 1
+    err = capsys.readouterr().err
+    assert "themes/p2016/template.pptx: deckgen cannot draw slides on this template" in err
+    assert main(["check", "x.md", "--theme", "p2016"]) == 1
+    out = capsys.readouterr().out
+    assert "deckgen cannot draw slides on this template" in out and "(input)" in out

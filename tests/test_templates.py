@@ -163,8 +163,9 @@ def test_a_template_sets_up_and_builds_both_samples(set_up, default_slides, name
                         f"{width} x {height} slide"
                     )
             first = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
-            title = prs.core_properties.title
+            title, author = prs.core_properties.title, prs.core_properties.author
             assert title and title in first, f"{setup.name}/{stem}: slide 1 shows {first!r}"
+            assert not author or author in first, f"{setup.name}/{stem}: no author on slide 1"
 
 
 def test_a_powerpoint_2016_template_builds_in_a_multi_file_build_and_check_agrees(set_up):

@@ -287,6 +287,8 @@ class _Drawer:
             if client:
                 ink = palette.text(p.rect, (self.colors.muted, palette.body_color), p.color, p.fill)
                 color = ink.color or p.color or palette.body_color
+                if ink.fill:  # no box of its own for a footer: what covers most of it
+                    color = palette.on_most(p.rect, (p.color, self.colors.muted, palette.body_color))
                 styles[p.type] = (p.font or self.theme.fonts.body, color, p.size or 11)
             else:
                 ink = palette.text(p.rect, (self.colors.muted,), self.colors.muted, p.fill)

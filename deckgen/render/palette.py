@@ -15,9 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..themes import Theme
-from ..themes.contrast import AA_LARGE, AA_TEXT, readable, visible, worst_ratio
+from ..themes.contrast import AA_LARGE, AA_TEXT, mix, readable, visible, worst_ratio
 from ..themes.geometry import Rect
 from ..themes.template import Layout, Placeholder
+
+INSET_X = 7.2  # points: the insets deckgen writes on its text boxes (plan.INSET_X, INSET_Y)
+INSET_Y = 3.6
 
 # WCAG AA asks 4.5:1 of body text; deckgen aims a little higher on a client's template, so
 # that what viewers draw (anti-aliasing, a picture's colours deckgen saw at 1/12 in) still
@@ -50,7 +53,19 @@ class Palette:
             return (fill,)
         if self.layout is None or rect is None:
             return (self.colors.background,)
+        # Text is drawn inside the box's insets: what lies under the 0.05 in margins (the
+        # edge of a band the box straddles) is not behind any word.
+        dx, dy = round(INSET_X * 12700), round(INSET_Y * 12700)
+        if rect.w > 4 * dx and rect.h > 4 * dy:
+            rect = Rect(rect.x + dx, rect.y + dy, rect.w - 2 * dx, rect.h - 2 * dy)
         return self.layout.backdrop.colors(rect)
+
+    def on_most(self, rect: Rect | None, prefer: Sequence[str | None]) -> str:
+        """A text colour for a box that cannot get a fill of its own (a footer), over both
+        dark and light: the one that reads on what covers most of it."""
+        behind = self.behind(rect)[:1]
+        wanted = [c for c in prefer if c]
+        return readable(wanted, behind, self.target) or readable(wanted, behind) or "000000"
 
     def text(
         self,
@@ -58,10 +73,12 @@ class Palette:
         prefer: Sequence[str | None],
         inherited: str | None = None,
         fill: str | None = None,
+        behind: Sequence[str] | None = None,
     ) -> Ink:
         """The ink for text in `rect`: the `inherited` colour when it reads well there (no
-        colour written), else the first of `prefer` that does, else a shade of it."""
-        behind = self.behind(rect, fill)
+        colour written), else the first of `prefer` that does, else a shade of it.
+        `behind` overrides what the box is read against."""
+        behind = tuple(behind) if behind is not None else self.behind(rect, fill)
         if inherited and worst_ratio(inherited, behind) >= self.target:
             return Ink(None)
         wanted = [c for c in (*prefer, inherited) if c]
@@ -78,6 +95,12 @@ class Palette:
         """The ink for text in a layout placeholder, which has its own colour and fill."""
         if ph is None:
             return self.text(rect, prefer or (self.body_color,))
+        if ph.glow is not None and not ph.fill:
+            # The letters stand out from their glow as much as from what is behind.
+            glow, alpha = ph.glow
+            behind = self.behind(rect)
+            halo = tuple(mix(b, glow, alpha) for b in behind)
+            return self.text(rect, (*prefer, ph.color), ph.color, None, (*behind, *halo))
         return self.text(rect, (*prefer, ph.color), ph.color, ph.fill)
 
     @property

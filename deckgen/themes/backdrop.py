@@ -30,6 +30,10 @@ class Backdrop:
     size: tuple[int, int]
     pixels: bytes = field(repr=False)
     unknown: tuple[Rect, ...] = ()  # pictures deckgen could not decode (EMF, WMF...)
+    # Colours viewers may draw instead of the background where it shows: a background
+    # given by reference to the theme's styles (bgRef) is drawn by LibreOffice in the
+    # colour of bg1 whatever colour it names.
+    also: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def colors(self, rect: Rect) -> tuple[str, ...]:
@@ -62,12 +66,50 @@ class Backdrop:
         )
         if not found:
             found = (max(merged.items(), key=lambda kv: kv[1])[0],)
+        # A picture has hundreds of colours, each too rare to count, together most of the
+        # box: its darkest and lightest tones (2nd and 98th percentiles) count too.
+        found = (*found, *(c for c in _extremes(region) if c not in found))
+        if self.also and self._background() in found:
+            found = (*found, *(c for c in self.also if c not in found))
         self._cache[key] = found
         return found
+
+    def _background(self) -> str:
+        """The background's colour as the raster has it (its first pixel: the corner)."""
+        from PIL import Image
+
+        image = self._cache.get("image")
+        if image is None:
+            image = self._cache["image"] = Image.frombytes("RGB", self.size, self.pixels)
+        return rgb_hex(tuple(round(c / 8) * 8 for c in image.getpixel((0, 0))))
 
     def dominant(self) -> str:
         """The colour covering most of the slide."""
         return self.colors(Rect(0, 0, self.width, self.height))[0]
+
+
+def _extremes(region) -> list[str]:
+    """The mean colours of the darkest and of the lightest 2 % of a region's pixels."""
+    from PIL import ImageStat
+
+    luma = region.convert("L")
+    histogram = luma.histogram()
+    total = sum(histogram)
+    if not total:
+        return []
+    out = []
+    for order in (range(256), range(255, -1, -1)):
+        seen, edge = 0, 0
+        for value in order:
+            seen += histogram[value]
+            if seen >= 0.02 * total:
+                edge = value
+                break
+        dark = order.start == 0
+        mask = luma.point(lambda v, e=edge, d=dark: 255 if (v <= e if d else v >= e) else 0)
+        mean = ImageStat.Stat(region, mask).mean
+        out.append(rgb_hex(tuple(round(c / 8) * 8 for c in mean[:3])))
+    return list(dict.fromkeys(out))
 
 
 # --- drawing the raster -----------------------------------------------------------------------
@@ -276,6 +318,13 @@ def _paint(
     w, h = x1 - x0, y1 - y0
     if fill.kind == "picture":
         layer = _picture(fill.blip, part, (w, h), cache if cache is not None else {})
+        if layer is not None and len(fill.stops) == 2:
+            from PIL import ImageOps
+
+            dark, light = fill.stops[0][1], fill.stops[1][1]
+            alpha = layer.getchannel("A")
+            layer = ImageOps.colorize(layer.convert("L"), dark, light).convert("RGBA")
+            layer.putalpha(alpha)
         if layer is None:
             unknown.append(rect)
             return

@@ -200,7 +200,15 @@ class ColorContext:
                 mixed = tuple(sum(c[0][k] for c in got) / len(got) for k in range(3))
                 return Fill("solid", ((0.0, mixed, max(c[1] for c in got)),))
             if tag == f"{A}blipFill":
-                return Fill("picture", (), blip=child)
+                # A duotone recolours the picture between two colours (theme backgrounds).
+                duo = child.find(f"{A}blip/{A}duotone")
+                stops: list[tuple[float, RGB, float]] = []
+                if duo is not None:
+                    for k, node in enumerate(c for c in duo if c.tag in COLOR_TAGS):
+                        got = self.resolve(node, placeholder)
+                        if got:
+                            stops.append((float(k), *got))
+                return Fill("picture", tuple(stops[:2]), blip=child)
             if tag == f"{A}grpFill":
                 return Fill("group", ())
         return None

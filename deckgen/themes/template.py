@@ -65,6 +65,9 @@ class Placeholder:
     fill: str | None = None  # its own fill, drawn behind its text on a slide
     vertical: bool = False  # vertical text (vert="vert"...)
     caps: bool = False  # cap="all"
+    # A glow the text style draws around its letters (a light halo on a dark theme): what
+    # the letters stand out from, with its opacity.
+    glow: tuple[str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +253,7 @@ def analyse(
         )
         theme_root = etree.fromstring(theme_part.blob, SAFE_PARSER) if theme_part else None
         reading = _MasterReading(master, theme_root, width, height, colors or {}, fonts or {})
+        reading.theme_part = theme_part
         for k, layout in enumerate(master.slide_layouts):
             raw.append((m, k, layout))
             layouts.append(reading.layout(layout, m, k))
@@ -298,6 +302,7 @@ class _MasterReading:
         self.master = master
         self.element = master._element
         self.cache: dict = {}  # decoded pictures, the master's backdrop
+        self.theme_part = None  # the master's theme part (theme background pictures)
         self.width, self.height = width, height
         self.scheme = {**scheme_colors(theme_root), **colors}
         self.map = color_map(self.element)
@@ -337,6 +342,12 @@ class _MasterReading:
         backdrop, drawn = render_backdrop(
             self.width, self.height, background, layers, self.cache, base_key
         )
+        reference = element.find(f"{P}cSld/{P}bg/{P}bgRef")
+        if reference is None and element.find(f"{P}cSld/{P}bg") is None:
+            reference = self.element.find(f"{P}cSld/{P}bg/{P}bgRef")
+        if reference is not None:
+            bg1 = colors.slot("bg1")
+            backdrop.also = (rgb_hex(tuple(round(c / 8) * 8 for c in _rgb(bg1))),)
         obstacles = tuple(_obstacle(d) for d in drawn if not d.covers_slide)
         heading = self.style_color("titleStyle", colors) or colors.slot("tx1")
         return Layout(
@@ -376,7 +387,8 @@ class _MasterReading:
                 holder.append(_copy(styles[idx - 1001]))
                 fill = colors.fill(holder, passed[0] if passed else None)
                 if fill is not None:
-                    return fill, self.master.part
+                    # A picture of the theme's own (a theme background): its part holds it.
+                    return fill, self.theme_part or self.master.part
             if passed:
                 return Fill("solid", ((0.0, *passed),)), part
         return None
@@ -443,6 +455,7 @@ class _MasterReading:
             fill,
             vertical,
             level1("cap") == "all",
+            _glow(colors, level1("glow")),
         )
 
     def style_color(self, style_name: str, colors: ColorContext) -> str | None:
@@ -450,6 +463,15 @@ class _MasterReading:
         node = _pick(style.find(f"{A}lvl1pPr") if style is not None else None, "color")
         got = colors.resolve(node) if node is not None else None
         return rgb_hex(got[0]) if got else None
+
+
+def _glow(colors: ColorContext, node) -> tuple[str, float] | None:
+    got = colors.resolve(node) if node is not None else None
+    return (rgb_hex(got[0]), got[1]) if got else None
+
+
+def _rgb(value: str) -> tuple[int, int, int]:
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
 def _copy(element):
@@ -474,6 +496,8 @@ def _pick(lvl, attribute: str):
         return latin.get("typeface") if latin is not None else None
     if attribute == "color":
         return first_color(rpr.find(f"{A}solidFill"))
+    if attribute == "glow":
+        return first_color(rpr.find(f"{A}effectLst/{A}glow"))
     return None
 
 
