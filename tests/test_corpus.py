@@ -674,8 +674,8 @@ CASES = [
         toml(CLIENT_THEME + '[layouts]\ncontent = "Titre et contenu"\n'),
         1,
         # At the [layouts] line that names a layout the (inherited) template lacks.
-        "themes/client/theme.toml:5: template.pptx: this template lacks the layouts "
-        "content -> 'Titre et contenu'; it has: ",
+        "themes/client/theme.toml:5: template.pptx: this template has no layout "
+        "'Titre et contenu' for content (did you mean \"Title and Content\"?); it has: ",
         prefix=True,
     ),
     Case(
