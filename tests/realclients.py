@@ -727,6 +727,12 @@ def word_contrasts(
                 continue
             if wanted is not None and key not in wanted:
                 continue
+            boxes = getattr(wanted, "boxes", None)
+            if boxes is not None:
+                fx = ((word.x_min + word.x_max) / 2) / page.width
+                fy = ((word.y_min + word.y_max) / 2) / page.height
+                if not any(b[0] <= fx <= b[2] and b[1] <= fy <= b[3] for b in boxes):
+                    continue  # in no shape of the slide's own: the template's text
             x0, y0 = max(0, int(word.x_min * sx)), max(0, int(word.y_min * sy))
             x1 = min(rgb.width, int(word.x_max * sx) + 1)
             y1 = min(rgb.height, int(word.y_max * sy) + 1)
@@ -754,11 +760,24 @@ def _word_key(text: str) -> str:
     return text.casefold().strip(".,;:!?«»()[]\"'’“”\u00a0\u202f…")
 
 
-def deck_word_sets(pptx_path: Path) -> list[set[str]]:
-    """Per visible slide, the words typed in its own shapes (case-folded, punctuation
-    stripped), to tell them from the words of the template's own decorations."""
+class SlideWords(set):
+    """The words typed in a slide's own shapes (case-folded, punctuation stripped) and
+    those shapes' boxes (points, as a fraction of the slide): a word of the template's own
+    decorations that happens to be one of them lies outside every box."""
+
+    boxes: list[Box]
+
+
+def deck_word_sets(pptx_path: Path) -> list[SlideWords]:
+    """Per visible slide, its own words and boxes (see `SlideWords`)."""
     prs = Presentation(str(pptx_path))
+    width, height = prs.slide_width / EMU_PER_PT, prs.slide_height / EMU_PER_PT
     out = []
     for slide in _visible_slides(prs):
-        out.append({_word_key(w) for w in slide_words(slide)})
+        words = SlideWords(_word_key(w) for w in slide_words(slide))
+        words.boxes = [
+            (b[0] / width, b[1] / height, b[2] / width, b[3] / height)
+            for _, b in shape_boxes(slide, include_inherited=False)
+        ]
+        out.append(words)
     return out
