@@ -227,3 +227,24 @@ def test_a_template_deckgen_cannot_draw_on_is_an_error_for_build_and_check_alike
     assert main(["check", "x.md", "--theme", "p2016"]) == 1
     out = capsys.readouterr().out
     assert "deckgen cannot draw slides on this template" in out and "(input)" in out
+
+
+def test_check_says_which_template_colours_it_replaced_and_with_what(templates, project):
+    """The Office 2007 greys of python-pptx's template (text colour 1 at a 75 % tint:
+    3.3:1 on white) are drawn in a shade that reads; check says so, as an info."""
+    from deckgen.check import run_check
+
+    folder = project / "themes" / "pl"
+    folder.mkdir(parents=True)
+    (folder / "template.pptx").write_bytes(templates["polski"].read_bytes())
+    (folder / "theme.toml").write_text('name = "pl"\n', encoding="utf-8")
+    (project / "x.md").write_text("---\ntitle: T\n---\n\n## A\n\nTexte.\n", encoding="utf-8")
+    fixed = [
+        f
+        for f in run_check([project / "x.md"], ["pl"], project).findings
+        if f.rule == "theme-contrast-fixed"
+    ]
+    assert fixed and all(f.severity == "info" and f.path == folder / "template.pptx" for f in fixed)
+    subtitle = next(f for f in fixed if "'Slajd tytułowy': the template's subtitles" in f.message)
+    drawn = subtitle.message.split("deckgen draws them in #")[1][:6]
+    assert worst_ratio(drawn, ("FFFFFF",)) >= 4.5
