@@ -20,7 +20,7 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.presentation import Presentation as PresentationType
 from pptx.util import Emu, Pt
 
-from ..errors import InputError
+from ..errors import Diagnostic, InputError, did_you_mean
 from ..model import (
     Block,
     Chart,
@@ -46,10 +46,12 @@ from .plan import (
     CELL_Y,
     INSET_X,
     INSET_Y,
+    BackgroundFrame,
     ChartFrame,
     Geometry,
     ImageFrame,
     LayoutBoxes,
+    PlaceholderFrame,
     PlannedSlide,
     Planner,
     Rect,
@@ -104,11 +106,13 @@ def _prepare(theme: Theme, drawing: bool = True):
         pptx_speed.make_linear(prs)
     layouts = _layouts(prs, theme)
     logos = _place_logo(prs, theme, layouts, drawing)
+    named = _all_layouts(prs)
     geometry = Geometry(
         prs.slide_width,
         prs.slide_height,
         {kind: _boxes(layout, logos.get(kind)) for kind, layout in layouts.items()},
         _title_caps(layouts.values()),
+        {name: _boxes(layout) for name, layout in named.items()},
     )
     return prs, layouts, logos, geometry
 
@@ -131,6 +135,38 @@ def _layouts(prs, theme: Theme) -> dict:
     if problem:
         raise InputError(problem, theme.template_path)
     return {kind: by_name[name] for kind, name in theme.layouts.items()}
+
+
+def _all_layouts(prs) -> dict:
+    """Every layout of the template by name (the first of each name, master by master)."""
+    by_name: dict = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            by_name.setdefault(layout.name, layout)
+    return by_name
+
+
+def layout_problems(doc: Document, theme: Theme) -> list[Diagnostic]:
+    """A warning for each slide naming a layout the theme's template lacks (with "did
+    you mean"); such a slide is built on its kind's layout."""
+    wanted = [s for s in doc.slides if s.layout]
+    if not wanted:
+        return []
+    names = list(_all_layouts(Presentation(io.BytesIO(theme.template))))
+    out = []
+    for slide in wanted:
+        if slide.layout not in names:
+            out.append(
+                Diagnostic(
+                    doc.path,
+                    slide.layout_line or slide.line,
+                    f"layout '{slide.layout}' is not in the template of theme '{theme.name}'"
+                    f"{did_you_mean(slide.layout, names)}; it has: {', '.join(names)}. The "
+                    "slide is built on its usual layout",
+                    "warning",
+                )
+            )
+    return out
 
 
 def _title_caps(layouts) -> bool:
@@ -225,7 +261,7 @@ class _Drawer:
         self.lang = doc.meta.lang
         self.colors = theme.colors
         self.mono = theme.fonts.mono
-        footer = theme.slides.footer or doc.meta.title
+        footer = doc.meta.footer or theme.slides.footer or doc.meta.title
         self.placeholders = {
             kind: _placeholder_templates(layout) for kind, layout in layouts.items()
         }
@@ -242,14 +278,36 @@ class _Drawer:
         }
         self.notes = pptx_xml.NotesWriter(prs, self.lang)
         self.title_boxes: dict[str, Rect | None] = {}
+        self.footer_text = footer
+        self.named = _all_layouts(prs)
+
+    def layout_of(self, plan: PlannedSlide) -> str:
+        """The key of the layout a planned slide is drawn on: its kind's, or the layout it
+        names (its placeholders and footers read once, like the kinds')."""
+        if plan.layout and plan.layout in self.named:
+            key = "layout:" + plan.layout
+            if key not in self.layouts:
+                layout = self.named[plan.layout]
+                self.layouts[key] = layout
+                self.placeholders[key] = _placeholder_templates(layout)
+                self.footers[key] = pptx_xml.footer_templates(
+                    layout,
+                    self.footer_text,
+                    self.theme.slides.slide_numbers,
+                    lang=self.lang,
+                    font=self.theme.fonts.body,
+                    color=self.theme.colors.muted,
+                )
+            return key
+        return plan.kind if plan.kind in self.layouts else "content"
 
     def draw(self, plan: PlannedSlide, number: int) -> None:
-        kind = plan.kind if plan.kind in self.layouts else "content"
+        kind = self.layout_of(plan)
         # Slides with charts or pictures, and the first notes page, go through python-pptx's
         # API after the XML is written; the others stay text (never parsed, 2x faster).
-        plain = not any(isinstance(f, ChartFrame | ImageFrame) for f in plan.frames) and (
-            not plan.notes or self.notes.ready
-        )
+        plain = not any(
+            isinstance(f, ChartFrame | ImageFrame | BackgroundFrame) for f in plan.frames
+        ) and (not plan.notes or self.notes.ready)
         slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind], plain)
         title_nv, title_align, bodies = self.placeholders[kind]
         shapes: list[str] = []
@@ -282,6 +340,9 @@ class _Drawer:
             elif isinstance(frame, TableFrame):
                 shapes.append(self.table(slide_part, shape_id, frame))
                 shape_id += 1
+            elif isinstance(frame, PlaceholderFrame):
+                shapes.append(self.missing_picture(slide_part, shape_id, frame))
+                shape_id += 1
             else:
                 later.append(frame)
         if plan.kind != "title":
@@ -291,6 +352,8 @@ class _Drawer:
         for frame in later:
             if isinstance(frame, ChartFrame):
                 self.draw_chart(slide_part.slide, frame)
+            elif isinstance(frame, BackgroundFrame):
+                self.draw_background(slide_part.slide, frame)
             elif isinstance(frame, ImageFrame):
                 self.draw_image(slide_part.slide, frame)
         if later and plan.kind != "title":
@@ -455,12 +518,34 @@ class _Drawer:
             chart.category_axis.tick_labels.font.size = size
         pptx_xml.set_chart_language(chart, self.lang)
 
-    def draw_image(self, slide, frame: ImageFrame) -> None:
+    def draw_image(self, slide, frame: ImageFrame):
         asset = self.doc.assets[frame.asset]
         x, y, w, h = _xywh(frame.rect)
         picture = slide.shapes.add_picture(io.BytesIO(asset.data), x, y, w, h)
         picture.name = "Picture"
         pptx_xml.set_alt_text(picture, frame.alt)
+        if asset.svg is not None:  # PowerPoint shows the SVG, older readers the PNG
+            pptx_xml.add_svg(picture, slide.part, asset.svg)
+        return picture
+
+    def draw_background(self, slide, frame: BackgroundFrame) -> None:
+        """The picture behind everything on the slide, cropped to fill its box."""
+        picture = self.draw_image(slide, ImageFrame(frame.rect, frame.asset, frame.alt))
+        picture.name = "Background Picture"
+        picture.crop_left, picture.crop_top, picture.crop_right, picture.crop_bottom = frame.crop
+        pptx_xml.send_to_back(slide.shapes._spTree, picture._element)
+
+    def missing_picture(self, slide_part, shape_id: int, frame: PlaceholderFrame) -> str:
+        para = frame.para
+        runs = self.runs(slide_part, para.runs, para.size, italic=True, color=self.colors.muted)
+        body = pptx_xml.text_body(
+            [pptx_xml.paragraph(runs, self.lang, para.size, align="center")],
+            (INSET_X * 2, INSET_Y * 2),
+            "middle",
+        )
+        return pptx_xml.text_box(
+            shape_id, "Missing Picture", frame.rect, body, "F3F4F6", line=self.colors.muted
+        )
 
 
 def _placeholder_templates(layout):

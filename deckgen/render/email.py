@@ -167,7 +167,7 @@ def render_email(
             width, height = LOGO_MAX_WIDTH, round(asset.height * LOGO_MAX_WIDTH / asset.width)
         logo = {"src": image_src(asset), "width": width, "height": height, "alt": sender.name or doc.meta.author or theme.name}
     slides = [
-        {"kind": s.kind, "title": s.title, "blocks": list(for_output(s.blocks, "newsletter"))}
+        {"kind": s.kind, "title": s.title, "blocks": list(for_output(s.newsletter_blocks(), "newsletter"))}
         for s in doc.slides
     ]
     template = env.get_template("email/newsletter.html")

@@ -1,0 +1,321 @@
+"""Stages every dialect goes through after its own: what real Markdown files hold that
+Python-Markdown would show as markup, lose or misread.
+
+- `html_comments`: a comment the dialect did not make notes of is dropped, with a warning;
+- `html_wrappers`: ``<style>``/``<script>`` blocks dropped (with a warning); lines that are
+  only wrapper tags (``<div class="...">``, ``</div>``, Vue components, ``<v-click>``) are
+  removed so the Markdown inside stays Markdown (Python-Markdown would swallow it, slides
+  and all, into one raw HTML block); ``<img>`` becomes a Markdown picture;
+- `lists`: sub-lists indented by 2, 3 or 4 spaces (CommonMark's rule: under the parent's
+  text) re-indented by 4, as Python-Markdown nests them; ``1)`` items become ``1.``; a list
+  right after a paragraph line starts a list (CommonMark), not more of the paragraph;
+- `hard_breaks`: pandoc's backslash at a line end is a line break;
+- `inline_syntax`: pandoc spans ``[text]{.class}`` keep their text; Quarto shortcodes
+  ``{{< ... >}}`` and raw LaTeX (``\\tiny``) are dropped with a warning (a command's
+  braced text is kept); ``$math$`` and ``$$ ... $$`` become readable text;
+- `footnotes`: ``[^1]`` references and their ``[^1]: text`` definitions: the reference
+  becomes a superscript number, the text goes to the notes of the slide that cites it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..body import SLIDE_MARK_RE, Body
+from . import Context, Dialect, Footnote
+from .latex import latex_text, math_text
+
+COMMENT_OPEN = re.compile(r"^ {0,3}<!--")
+TAG_LINE = re.compile(r"^\s*(</?[A-Za-z][\w:.-]*(\s[^<>]*)?/?>\s*)+$")
+KEEP_BLOCK_TAGS = {"table", "thead", "tbody", "tr", "td", "th", "ul", "ol", "li", "dl", "dt", "dd", "pre", "code", "blockquote", "iframe", "video", "audio", "svg", "math", "img", "br", "hr", "a"}
+OPEN_TAG_START = re.compile(r"<([A-Za-z][\w:.-]*)(?=[\s/>]|$)")
+IMG_TAG = re.compile(r"<img\b([^<>]*)/?>", re.I)
+ATTR = re.compile(r"""([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+ITEM = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[-*+]|\d{1,9}[.)])(?P<space>[ \t]+|$)(?P<rest>.*)$")
+HR = re.compile(r"^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
+BLOCK_START = re.compile("^(#{1,6}\\s|>|```|~~~|:::|\\||<|\ue002)")
+SPAN = re.compile(r"(?<!!)\[([^\[\]]*)\]\{[^{}\n]*\}")
+SHORTCODE = re.compile(r"\{\{<\s*(.*?)\s*>\}\}")
+FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s?(.*)$")
+FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+FOOTNOTE_MARK = "\ue000{}\ue001"  # a reference, read back by the tree reader
+INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]*?\S)\$(?![\d$])")
+LATEX_LINE = re.compile(r"^\s*\\[A-Za-z]+")
+INLINE_LATEX = re.compile(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge|centering|raggedright|bigskip|medskip|smallskip|newline|linebreak|pause|noindent|hfill|vfill|clearpage|newpage)\b\s?")
+
+
+def stages(dialect: Dialect) -> tuple:
+    return (
+        html_comments,
+        html_wrappers,
+        footnotes,
+        lists,
+        hard_breaks,
+        inline_syntax,
+    )
+
+
+# --- comments and HTML ------------------------------------------------------------------------
+
+
+def comment_span(body: Body, k: int) -> tuple[int, str]:
+    """From a line opening a comment: (the index after its last line, its text)."""
+    text = body.lines[k].split("<!--", 1)[1]
+    j = k
+    while "-->" not in text and j + 1 < len(body.lines):
+        j += 1
+        text += "\n" + body.lines[j]
+    return j + 1, text.split("-->", 1)[0]
+
+
+def html_comments(body: Body, ctx: Context) -> None:
+    """Comments left (the dialect's stages took the ones that mean something) are hidden
+    text: dropped, each named in a warning."""
+    code = body.in_code()
+    with body.rebuild() as out:
+        k = 0
+        while k < len(body.lines):
+            line = body.lines[k]
+            if not code[k] and COMMENT_OPEN.match(line):
+                end, text = comment_span(body, k)
+                after = body.lines[end - 1].split("-->", 1)[1] if "-->" in body.lines[end - 1] else ""
+                if text.strip():
+                    words = " ".join(text.split())
+                    ctx.warn(
+                        f"an HTML comment is not shown: '{_short(words)}' (make it speaker notes "
+                        "with '::: notes', or delete it)",
+                        body.origin[k],
+                    )
+                for j in range(k, end):
+                    out.add("", body.origin[j])
+                if after.strip():
+                    out.lines[-1] = after
+                k = end
+                continue
+            out.keep(k)
+            k += 1
+
+
+def html_wrappers(body: Body, ctx: Context) -> None:
+    code = body.in_code()
+    dropped: list[tuple[str, int]] = []
+    with body.rebuild() as out:
+        k = 0
+        while k < len(body.lines):
+            line = body.lines[k]
+            if code[k]:
+                out.keep(k)
+                k += 1
+                continue
+            m = re.match(r"^\s*<(style|script)\b", line, re.I)
+            if m:  # a stylesheet or a script: nothing for the audience to read
+                tag = m.group(1).lower()
+                j = k
+                while not re.search(rf"</{tag}\s*>", body.lines[j], re.I) and j + 1 < len(body.lines):
+                    j += 1
+                dropped.append((tag, body.origin[k]))
+                for i in range(k, j + 1):
+                    out.add("", body.origin[i])
+                k = j + 1
+                continue
+            # A tag spread over lines (<a href=...\n class=...>): one line, so that its
+            # attributes are never read as text.
+            start = _unclosed_tag(line)
+            if start is not None:
+                j = k
+                joined = line
+                while _unclosed_tag(joined) is not None and j + 1 < len(body.lines) and not code[j + 1]:
+                    j += 1
+                    joined += " " + body.lines[j].strip()
+                line = joined
+                extra = list(range(k + 1, j + 1))
+            else:
+                extra = []
+            line = IMG_TAG.sub(_img_markdown, line)
+            if TAG_LINE.match(line) and not _keeps(line):
+                line = ""  # wrapper tags only: the Markdown around them is read as Markdown
+            out.add(line, body.origin[k])
+            for i in extra:
+                out.add("", body.origin[i])
+            k = k + 1 + len(extra)
+    for tag, line in dropped:
+        ctx.warn(f"a <{tag}> block is not shown (deckgen's theme styles the slides)", line)
+
+
+def _unclosed_tag(line: str) -> int | None:
+    """Where a tag opens on this line without closing on it (None if every tag closes)."""
+    for m in OPEN_TAG_START.finditer(line):
+        if ">" not in line[m.end() :]:
+            return m.start()
+    return None
+
+
+def _keeps(line: str) -> bool:
+    names = {n.lower() for n in re.findall(r"</?([A-Za-z][\w:.-]*)", line)}
+    return bool(names & KEEP_BLOCK_TAGS)
+
+
+def _img_markdown(m: re.Match[str]) -> str:
+    attrs = {a.group(1).lower(): a.group(3) or a.group(4) or a.group(5) or "" for a in ATTR.finditer(m.group(1))}
+    src = attrs.get("src", "")
+    if not src:
+        return ""
+    alt = attrs.get("alt", "").replace("[", "(").replace("]", ")")
+    size = " ".join(f'{k}="{attrs[k]}"' for k in ("width", "height") if k in attrs)
+    return f"![{alt}](<{src}>)" + ("{" + size + "}" if size else "")
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def lists(body: Body, ctx: Context) -> None:
+    """Nested lists re-indented 4 spaces per level, from CommonMark's rule: an item is
+    inside the previous one when its marker stands at or after that item's text column.
+    A fenced block's opening line inside an item is re-indented with the item's text (the
+    fence stage lifts the block's own lines out, whatever their indentation)."""
+    code = body.in_code()
+    stack: list[int] = []  # the source text column of each open item, outermost first
+    previous = ""  # the previous line, as read ("" when blank)
+    with body.rebuild() as out:
+        for k, raw in enumerate(body.lines):
+            line = raw.expandtabs(4)
+            origin = body.origin[k]
+            opener = code[k] and (k == 0 or not code[k - 1])
+            if code[k] and not opener:
+                out.keep(k)
+                continue
+            if not line.strip():
+                out.add(raw, origin)
+                previous = ""
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            m = None if opener else ITEM.match(line)
+            if m and not HR.match(line):
+                while stack and indent < stack[-1]:
+                    stack.pop()
+                if (
+                    not stack
+                    and previous
+                    and not ITEM.match(previous)
+                    and not BLOCK_START.match(previous.lstrip())
+                    and _may_interrupt(m)
+                ):
+                    out.add("", origin)  # CommonMark: a list may interrupt a paragraph
+                marker = m.group("marker")
+                if marker.endswith(")"):
+                    marker = marker[:-1] + "."
+                space = m.group("space").expandtabs(4)
+                width = len(m.group("marker")) + (len(space) if 0 < len(space) <= 4 else 1)
+                out.add("    " * len(stack) + marker + " " + m.group("rest"), origin)
+                stack.append(indent + width)
+                previous = line
+                continue
+            if stack and indent < stack[0] and (previous == "" or BLOCK_START.match(line.lstrip())):
+                stack.clear()  # text left of every item, after a blank line: the list ended
+            if stack:
+                depth = len(stack)
+                while depth > 1 and indent < stack[depth - 1]:
+                    depth -= 1
+                if previous == "":
+                    del stack[depth:]
+                rest = line[min(indent, stack[depth - 1]) :] if indent >= stack[depth - 1] else line.lstrip(" ")
+                out.add("    " * depth + rest, origin)
+                previous = line
+                continue
+            out.keep(k)
+            previous = line
+
+
+def _may_interrupt(m: re.Match[str]) -> bool:
+    marker = m.group("marker")
+    return bool(m.group("rest").strip()) and (not marker[0].isdigit() or marker[:-1] == "1")
+
+
+# --- inline syntax --------------------------------------------------------------------------
+
+
+def hard_breaks(body: Body, ctx: Context) -> None:
+    code = body.in_code()
+    for k, line in enumerate(body.lines):
+        if not code[k] and line.endswith("\\") and not line.endswith("\\\\") and line.strip() != "\\":
+            body.lines[k] = line[:-1].rstrip() + "  "
+
+
+def inline_syntax(body: Body, ctx: Context) -> None:
+    code = body.in_code()
+    k = 0
+    while k < len(body.lines):
+        if code[k]:
+            k += 1
+            continue
+        line = body.lines[k]
+        origin = body.origin[k]
+        if line.strip() == "$$" or (line.strip().startswith("$$") and not line.strip().endswith("$$")):
+            j = k + 1
+            while j < len(body.lines) and "$$" not in body.lines[j]:
+                j += 1
+            formula = "\n".join([line.strip()[2:], *body.lines[k + 1 : j], body.lines[j].split("$$")[0] if j < len(body.lines) else ""])
+            text = math_text(formula)
+            body.lines[k] = text
+            for i in range(k + 1, min(j + 1, len(body.lines))):
+                body.lines[i] = ""
+            k = j + 1
+            continue
+        if line.strip().startswith("$$") and line.strip().endswith("$$") and len(line.strip()) > 4:
+            body.lines[k] = math_text(line.strip()[2:-2])
+            k += 1
+            continue
+        for m in SHORTCODE.finditer(line):
+            ctx.warn(f"the Quarto shortcode '{{{{< {_short(m.group(1))} >}}}}' is dropped (deckgen has no equivalent)", origin)
+        line = SHORTCODE.sub("", line)
+        line = SPAN.sub(r"\1", line)
+        line = INLINE_MATH.sub(lambda m: math_text(m.group(1)), line)
+        if LATEX_LINE.match(line) and not line.lstrip().startswith("\\\\"):
+            text = latex_text(line)
+            ctx.warn(f"raw LaTeX '{_short(line.strip())}' is dropped" + (f"; its text is kept: '{_short(text)}'" if text.strip() else ""), origin)
+            line = text
+        elif INLINE_LATEX.search(line):
+            for m in INLINE_LATEX.finditer(line):
+                ctx.warn(f"raw LaTeX '\\{m.group(1)}' is dropped", origin)
+            line = INLINE_LATEX.sub("", line)
+        body.lines[k] = line
+        k += 1
+
+
+def footnotes(body: Body, ctx: Context) -> None:
+    """Definitions taken out (with their indented continuation lines); references become
+    private marks the tree reader turns into superscript numbers and notes lines."""
+    code = body.in_code()
+    numbers: dict[str, int] = {}
+    with body.rebuild() as out:
+        k = 0
+        while k < len(body.lines):
+            m = FOOTNOTE_DEF.match(body.lines[k]) if not code[k] else None
+            if m:
+                name, text, line = m.group(1), [m.group(2)], body.origin[k]
+                out.add("", line)
+                k += 1
+                while k < len(body.lines) and (body.lines[k].startswith(("    ", "\t")) or (not body.lines[k].strip() and k + 1 < len(body.lines) and body.lines[k + 1].startswith("    "))):
+                    text.append(body.lines[k].strip())
+                    out.add("", body.origin[k])
+                    k += 1
+                number = numbers.setdefault(name, len(numbers) + 1)
+                ctx.footnotes[name] = Footnote(number, " ".join(t for t in text if t), line)
+                continue
+            out.keep(k)
+            k += 1
+    for k, line in enumerate(body.lines):
+        if code[k] if k < len(code) else False:
+            continue
+        if "[^" in line:
+            body.lines[k] = FOOTNOTE_REF.sub(
+                lambda m: FOOTNOTE_MARK.format(m.group(1)) if m.group(1) in ctx.footnotes else m.group(0), line
+            )
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = ["stages", "SLIDE_MARK_RE"]
