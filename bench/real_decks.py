@@ -27,11 +27,12 @@ deckgen's reader (that would grade deckgen with its own ruler):
 * prose words: the source outside front matter, code blocks, ``<style>``/``<script>``,
   HTML tags, link and picture targets, math, LaTeX commands, dialect markup (separators,
   slide properties, directives, ``:::`` lines, attributes), and comments unless the dialect
-  makes them speaker notes (Marp, Slidev); a word is a run of letters and digits, casefolded;
+  makes them speaker notes (Marp, Slidev); a word is a run of letters and digits (a single
+  character in Chinese and Japanese), casefolded;
   a word reaches the deck when the deck's text (slides, notes, picture descriptions) has it
   (counted as a multiset: a word written five times must be there five times);
-* markup: occurrences of the patterns in `MARKUP` in slide paragraphs not set in a
-  monospace font (code shows markup on purpose);
+* markup: occurrences of the patterns in `MARKUP` in slide text not set in a monospace
+  font (code, inline code too, shows markup on purpose);
 * sub-bullets: list items indented under another item in the source; nested when the deck
   paragraph holding its first words is indented further than the list's first level
   (``lvl`` >= 1, or a larger ``marL`` than the shape's outermost bullets);
@@ -82,7 +83,9 @@ MARKUP = [
     ("[^fn]", r"\[\^[^\]]+\]"),
 ]
 MARKUP_RE = [(name, re.compile(pattern, re.M)) for name, pattern in MARKUP]
-WORD = re.compile(r"[^\W_]+", re.U)
+# A word: letters and digits; in Chinese and Japanese, which do not space their words, each
+# character (a deck joins runs that the source separated with ** or `).
+WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+", re.U)
 MONO = re.compile(r'typeface="(Courier|Consolas|Menlo|Monaco|Lucida Console|Liberation Mono|DejaVu Sans Mono)')
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 COMMENT_DIALECTS = ("marp", "slidev")
@@ -171,11 +174,15 @@ def prose_words(text: str, dialect: str) -> list[str]:
         return " " + inner + " "
 
     body = re.sub(r"<!--(.*?)-->", comment, body, flags=re.S)
-    body = re.sub(r"<[^<>\n]+>", " ", body)  # HTML tags (their text stays)
+    body = re.sub(r"<[^<>]+>", " ", body)  # HTML tags, over several lines too (their text stays)
+    body = html.unescape(body)  # &#96; is a character, not the word 96
+    body = re.sub(r"(?:\.[A-Za-z][\w-]*)+\[", " ", body)  # remark's .class[ ... ]
     body = re.sub(r"\$\$.*?\$\$", " ", body, flags=re.S)  # display math
     body = re.sub(r"(?<![\\$\w])\$(?=\S)[^$\n]*?\S\$(?!\d)", " ", body)  # inline math
     body = re.sub(r"!\[([^\]]*)\]\([^)]*\)", lambda m: " " + _marp_alt(m.group(1)) + " ", body)
     body = re.sub(r"\[([^\]]*)\]\([^)]*\)", r" \1 ", body)
+    body = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r" \1 ", body)  # [text][reference]
+    body = re.sub(r"^(\s*)(\d{1,9}[.)]|[-*+])\s", r"\1 ", body, flags=re.M)  # list markers
     body = re.sub(r"^\s*\[[^\]]+\]:\s*\S+.*$", " ", body, flags=re.M)  # link definitions
     body = re.sub(r"`[^`\n]*`", " ", body)  # inline code: shown, but not prose
     body = re.sub(r"\{[^{}\n]*\}", " ", body)  # attributes
@@ -196,15 +203,28 @@ def _marp_alt(alt: str) -> str:
     return " ".join(words)
 
 
-def sub_bullets(text: str) -> list[str]:
-    """The first words of each list item indented under another item (CommonMark: any
-    indentation past the parent's marker)."""
+def list_items(text: str) -> list[tuple[str, bool]]:
+    """Every list item shown on slides, in order: (its first words, whether it is indented
+    under another item, CommonMark's rule: any indentation past the parent's marker).
+    Items in speaker notes (comments, ``::: notes``, after ``???``) are left out: notes
+    pages have no bullet levels, in either tool."""
     lines, code = source_lines(text)
     out = []
     stack: list[int] = []  # the indentation of each open item, outermost first
     item = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])\s+(.*)$")
+    in_comment = in_notes = False
     for line, is_code in zip(lines, code, strict=True):
         if is_code or not line.strip():
+            continue
+        if in_comment or "<!--" in line:
+            in_comment = "-->" not in line.split("<!--")[-1] if "<!--" in line else "-->" not in line
+            continue
+        if re.match(r"^:{3,}\s*(\{\s*\.notes[^}]*\}|notes)\s*$", line) or line.strip() == "???":
+            in_notes = True
+            continue
+        if in_notes:
+            if re.match(r"^:{3,}\s*$", line) or re.match(r"^---?\s*$", line):
+                in_notes = False
             continue
         m = item.match(line.expandtabs(4))
         if not m or re.fullmatch(r"\s*([-*_])(\s*\1){2,}\s*", line):
@@ -216,11 +236,15 @@ def sub_bullets(text: str) -> list[str]:
             stack.pop()
         if not stack or indent > stack[-1]:
             stack.append(indent)
-        if len(stack) > 1:
-            words = WORD.findall(re.sub(r"<[^>]+>|`[^`]*`|\[([^\]]*)\]\([^)]*\)", r" \1 ", m.group(3)))
-            if words:
-                out.append(" ".join(w.casefold() for w in words[:6]))
+        content = re.sub(r"<[^>]+>|\[([^\]]*)\]\([^)]*\)|\$[^$]*\$", r" \1 ", m.group(3))
+        words = WORD.findall(content)
+        if words:
+            out.append((" ".join(w.casefold() for w in words[:6]), len(stack) > 1))
     return out
+
+
+def sub_bullets(text: str) -> list[str]:
+    return [words for words, sub in list_items(text) if sub]
 
 
 def source_notes(text: str, dialect: str) -> int:
@@ -246,6 +270,7 @@ def source_notes(text: str, dialect: str) -> int:
 @dataclass
 class DeckText:
     slides: list[list[tuple[str, bool, int, int]]]  # per slide: (text, mono, lvl, marL)
+    prose: list[list[str]]  # per slide: each paragraph's text outside monospace runs
     shapes: list[list[list[tuple[str, int, int, bool]]]]  # per slide, per shape: paragraphs
     notes: list[str]
     descriptions: list[str]
@@ -257,20 +282,27 @@ def read_pptx(path: Path) -> DeckText:
             (n for n in z.namelist() if re.match(r"ppt/slides/slide\d+\.xml$", n)),
             key=lambda n: int(re.search(r"(\d+)\.xml$", n).group(1)),
         )
-        slides, shapes, notes, descriptions = [], [], [], []
+        slides, shapes, notes, descriptions, prose = [], [], [], [], []
         for name in names:
             xml = z.read(name).decode("utf-8")
             paras = []
+            plain = []
             per_shape = []
             for body in re.findall(r"<p:txBody>(.*?)</p:txBody>|<a:txBody>(.*?)</a:txBody>", xml, re.S):
                 body = body[0] or body[1]
                 shape_paras = []
                 for p in re.findall(r"<a:p>(.*?)</a:p>|<a:p (?:[^>]*)>(.*?)</a:p>", body, re.S):
                     p = p[0] or p[1]
+                    p = re.sub(r"<a:br\b[^>]*?(/>|>.*?</a:br>)", "<a:r><a:t> </a:t></a:r>", p, flags=re.S)  # a line break
                     runs = re.findall(r"<a:r>(.*?)</a:r>", p, re.S)
                     text = html.unescape("".join(re.findall(r"<a:t>(.*?)</a:t>", p, re.S)))
                     text = text.replace("&lt;", "<")  # a:t holds XML-escaped text once
                     mono = bool(runs) and all(MONO.search(r) for r in runs)
+                    outside = "".join(
+                        "".join(re.findall(r"<a:t>(.*?)</a:t>", r, re.S)) for r in runs if not MONO.search(r)
+                    )
+                    if outside:
+                        plain.append(html.unescape(outside))
                     ppr = re.search(r"<a:pPr([^>]*)", p)
                     attrs = ppr.group(1) if ppr else ""
                     lvl = int(re.search(r'lvl="(\d+)"', attrs).group(1)) if 'lvl="' in attrs else 0
@@ -283,20 +315,22 @@ def read_pptx(path: Path) -> DeckText:
             descriptions += [html.unescape(d) for d in re.findall(r'<p:cNvPr [^>]*descr="([^"]*)"', xml)]
             slides.append(paras)
             shapes.append(per_shape)
+            prose.append(plain)
         for name in z.namelist():
             if re.match(r"ppt/notesSlides/notesSlide\d+\.xml$", name):
                 xml = z.read(name).decode("utf-8")
+                xml = re.sub(r"<a:br\b[^>]*?(/>|>.*?</a:br>)", "<a:t> </a:t>", xml, flags=re.S)
                 text = " ".join(html.unescape(t) for t in re.findall(r"<a:t>(.*?)</a:t>", xml, re.S))
                 if text.strip() and not re.fullmatch(r"\s*\d+\s*", text):
                     notes.append(text)
-    return DeckText(slides, shapes, notes, descriptions)
+    return DeckText(slides, prose, shapes, notes, descriptions)
 
 
 def measure(source: str, dialect: str, pptx: Path | None, figures: Figures) -> None:
     words = prose_words(source, dialect)
     figures.words = len(words)
-    subs = sub_bullets(source)
-    figures.nested = len(subs)
+    items = list_items(source)
+    figures.nested = sum(1 for _, sub in items if sub)
     figures.notes_source = source_notes(source, dialect)
     if pptx is None or not pptx.is_file():
         return
@@ -307,35 +341,51 @@ def measure(source: str, dialect: str, pptx: Path | None, figures: Figures) -> N
     want = Counter(words)
     figures.kept = sum(min(n, have[w]) for w, n in want.items())
     kinds: Counter[str] = Counter()
-    for slide in deck.slides:
-        for text, mono, _, _ in slide:
-            if mono:
-                continue
+    for slide in deck.prose:
+        for text in slide:
             for name, pattern in MARKUP_RE:
                 kinds[name] += len(pattern.findall(text))
     figures.markup_kinds = {k: v for k, v in kinds.items() if v}
     figures.markup = sum(kinds.values())
     figures.notes_deck = len(deck.notes)
-    figures.nested_kept = nested_kept(subs, deck)
+    figures.nested_kept = nested_kept(items, deck)
 
 
-def nested_kept(subs: list[str], deck: DeckText) -> int:
+def nested_kept(items: list[tuple[str, bool]], deck: DeckText) -> int:
+    """How many sub-bullets of the source are in the deck indented deeper than the deck's
+    first list level (``lvl`` >= 1, or a larger ``marL`` than its outermost bullets). The
+    source's items are matched in order with the deck's bulleted paragraphs (a text written
+    twice, at two levels, is told apart by its place)."""
+    bulleted = [
+        (" ".join(w.casefold() for w in WORD.findall(text)), lvl, marl)
+        for slide in deck.shapes
+        for shape in slide
+        for text, lvl, marl, bullet in shape
+        if bullet
+    ]
+    margins = [marl for _, _, marl in bulleted if marl >= 0]
+    outer = min(margins) if margins else 0
+    cursor = 0
     found = 0
-    paragraphs = []
-    for slide in deck.shapes:
-        for shape in slide:
-            bullets = [marl for _, _, marl, bullet in shape if bullet and marl >= 0]
-            outer = min(bullets) if bullets else 0
-            for text, lvl, marl, _ in shape:
-                key = " ".join(w.casefold() for w in WORD.findall(text))
-                paragraphs.append((key, lvl >= 1 or (marl > outer)))
-    used: set[int] = set()
-    for sub in subs:
-        for k, (key, nested) in enumerate(paragraphs):
-            if k not in used and key.startswith(sub[: max(8, len(sub) // 2)]):
-                used.add(k)
-                found += nested
-                break
+    for words, sub in items:
+        prefix = words[: max(8, len(words) // 2)]
+        hit = next(
+            (k for k in range(cursor, len(bulleted)) if bulleted[k][0].startswith(prefix)), None
+        )
+        if hit is None:  # reworded (math, markup): the best overlap ahead, if any
+            wanted = words.split()
+            scored = [
+                (sum(1 for w in wanted if w in set(bulleted[k][0].split())) / len(wanted), k)
+                for k in range(cursor, min(len(bulleted), cursor + 40))
+            ]
+            share, k = max(scored, default=(0.0, None))
+            hit = k if share >= 0.6 else None
+        if hit is None:
+            continue
+        cursor = hit + 1
+        if sub:
+            _, lvl, marl = bulleted[hit]
+            found += lvl >= 1 or marl > outer
     return found
 
 

@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass, field
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# CommonMark's HTML blocks of type 1: their lines are HTML, never a fence (a ``` shown in
+# <pre><code> is text).
+RAW_HTML_OPEN = re.compile(r"^ {0,3}<(pre|script|style|textarea)(\s|>|$)", re.I)
 SLIDE_MARK = "\ue002deckgen-slide:{}\ue003"  # a slide break (its properties by index)
 SLIDE_MARK_RE = re.compile("^\ue002deckgen-slide:(\\d+)\ue003$")
 
@@ -63,7 +66,19 @@ class Body:
         """For each line, whether it is inside a fenced code block (the fences included)."""
         flags = []
         fence: str | None = None
+        raw: str | None = None  # the closing tag of an HTML block of type 1 we are in
         for line in self.lines:
+            if raw is not None:
+                flags.append(False)
+                if raw in line.lower():
+                    raw = None
+                continue
+            if fence is None and (m := RAW_HTML_OPEN.match(line)):
+                closing = f"</{m.group(1).lower()}>"
+                if closing not in line.lower()[m.end() :]:
+                    raw = closing
+                flags.append(False)
+                continue
             if fence is None:
                 m = FENCE.match(line)
                 if m:

@@ -123,7 +123,7 @@ def parse_meta(
             )
             continue
         else:
-            value = str(value)
+            value = _plain_text(str(value))
             if key == "lang" and not LANG_TAG.match(value):
                 report.warn(
                     f"lang '{value}' is not a language tag (like fr-FR or en-US): ignored, the "
@@ -155,6 +155,14 @@ def parse_meta(
         lines={k: v for k, v in lines.items() if k in values},
         dialect=dialect.name,
     )
+
+
+def _plain_text(value: str) -> str:
+    """Front matter text as shown: HTML line breaks and tags other tools allow there
+    (``subtitle: <br> Eccomas 2022``) become spaces."""
+    if "<" not in value:
+        return value
+    return " ".join(re.sub(r"<[^<>]+>", " ", value).split())
 
 
 def _people(value: Any) -> str:

@@ -37,6 +37,7 @@ DIV_OPEN = re.compile(
     r"^:{3,}[ \t]*(?:\{(?P<braced>[^{}]*)\}|(?P<name>[\w.-]+)(?:[ \t]+\{(?P<extra>[^{}]*)\})?)[ \t]*:*[ \t]*$"
 )
 DIV_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))|([.#]?[\w-]+)""")
+RAW_HTML_OPEN = re.compile(r"^ {0,3}<(pre|script|style|textarea)(\s|>|$)", re.I)
 SLIDE_RE = re.compile("^\ue002deckgen-slide:(\\d+)\ue003$")
 DIV_CLOSE = re.compile(r"^:{3,}[ \t]*$")
 PLACEHOLDER = "\x02deckgen-fence:{}\x03"
@@ -59,7 +60,17 @@ class FencePreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         out: list[str] = []
         i = 0
+        raw: str | None = None  # in an HTML block of type 1 (<pre>...): no fence there
         while i < len(lines):
+            if raw is not None or (m := RAW_HTML_OPEN.match(lines[i])):
+                if raw is None:
+                    closing = f"</{m.group(1).lower()}>"
+                    raw = None if closing in lines[i].lower()[m.end() :] else closing
+                elif raw in lines[i].lower():
+                    raw = None
+                out.append(lines[i])
+                i += 1
+                continue
             m = FENCE_OPEN.match(lines[i])
             if not m or (m.group("fence")[0] == "`" and "`" in m.group("info")):
                 out.append(lines[i])
@@ -308,6 +319,8 @@ def parse(source_lines: list[str]) -> tuple[etree.Element, Markdown, DeckgenMark
     """
     ext = DeckgenMarkdown(source_lines)
     md = Markdown(extensions=["tables", "sane_lists", "attr_list", "def_list", ext])
+    # CommonMark: a backslash escapes any ASCII punctuation (\~ and \< show ~ and <).
+    md.ESCAPED_CHARS = list(dict.fromkeys([*md.ESCAPED_CHARS, *"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"]))
     lines = list(source_lines)
     for prep in md.preprocessors:
         lines = prep.run(lines)

@@ -151,7 +151,9 @@ def _svg_asset(svg: str, source: Path, name: str) -> Asset:
 
         png = bytes(
             resvg_py.svg_to_bytes(
-                svg_string=svg, width=max(1, round(width * scale)), height=max(1, round(height * scale))
+                svg_string=_sized(svg, width, height),
+                width=max(1, round(width * scale)),
+                height=max(1, round(height * scale)),
             )
         )
     except Exception as exc:  # resvg refuses what it cannot draw: say so, at the picture
@@ -159,6 +161,17 @@ def _svg_asset(svg: str, source: Path, name: str) -> Asset:
     data = svg.encode("utf-8")
     key = hashlib.sha1(data).hexdigest()[:16] + ".svg"
     return Asset(key, source, png, "image/png", round(width), round(height), svg=data)
+
+
+def _sized(svg: str, width: float, height: float) -> str:
+    """The SVG with an absolute width and height on its root (width="100%" has no size for a
+    renderer without a page around it)."""
+    opening = re.search(r"<svg\b[^>]*>", svg)
+    if opening is None:
+        return svg
+    tag = re.sub(r"""\s(width|height)\s*=\s*("[^"]*"|'[^']*')""", "", opening.group(0))
+    tag = tag[:4] + f' width="{width:g}" height="{height:g}"' + tag[4:]
+    return svg[: opening.start()] + tag + svg[opening.end() :]
 
 
 def _svg_size(root) -> tuple[float, float]:
@@ -198,11 +211,14 @@ class PictureLoader:
     picture, a bomb) is an error. Remote ``http(s)`` pictures come through `remote`.
     """
 
-    def __init__(self, path: Path, root: Path, report: Collector, remote=None):
+    def __init__(
+        self, path: Path, root: Path, report: Collector, remote=None, public_folder: str = ""
+    ):
         self.path = path
         self.root = root
         self.report = report
         self.remote = remote  # remote.RemotePictures, or None: never downloads
+        self.public_folder = public_folder  # Slidev: "/x.png" is public/x.png beside the file
         self.assets: dict[str, Asset] = {}
 
     def missing(self, src: str, problem: str, line: int, short: str = "") -> tuple[None, str]:
@@ -246,6 +262,10 @@ class PictureLoader:
         candidate = Path(unquote(src.split("?")[0].split("#")[0]))
         base = self.path.resolve().parent
         target = (candidate if candidate.is_absolute() else base / candidate).resolve()
+        if candidate.is_absolute() and self.public_folder and not target.is_file():
+            served = (base / self.public_folder / str(candidate).lstrip("/")).resolve()
+            if served.is_file():
+                target = served
         if not target.is_relative_to(self.root):
             return self.missing(
                 src,

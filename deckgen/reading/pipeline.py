@@ -61,7 +61,7 @@ def read_document(
     if not any(line.strip() for line in body_lines) and not meta.title:
         report.error("the file has no content: write a title in front matter and some slides", 1)
         report.raise_if_errors()
-    pictures = PictureLoader(path, root, report, remote)
+    pictures = PictureLoader(path, root, report, remote, dialect.public_folder)
     doc = TreeReader(path, body, meta, report, dialect, ctx, pictures).build()
     if "lang" not in meta.lines:
         doc = _with_language(doc, root, report)

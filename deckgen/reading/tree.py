@@ -79,6 +79,7 @@ KNOWN_SLIDE_PROPS = {
     "template", "title", "hideInToc", "transition", "extra_text", "backgroundSize",
     "background-size", "background-position", "clicks", "level", "routeAlias", "zoom",
     "dragPos", "preload", "src", "url", "srcSequence", "disabled", "hide", "video",
+    "src_imported",
 }
 FOOTNOTE = re.compile("\ue000([^\ue001]*)\ue001")
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -145,6 +146,7 @@ class TreeReader:
         self.text_line = 0  # the line of the block being read, for errors in its text
         self.slides: list[_SlideDraft] = []
         self.pending_footnotes = []  # numbers cited by the block being read
+        self.quote_depth = 0  # notes inside a quote are an error (ambiguous), elsewhere fine
 
     def build(self) -> Document:
         tree, md, ext = mdext.parse(self.body.lines)
@@ -305,6 +307,8 @@ class TreeReader:
 
     def heading_attributes(self, el: etree.Element, draft: _SlideDraft, line: int) -> None:
         """pandoc's attributes on a slide's heading: {layout="Two Content"}, a background."""
+        for key, value in self.ctx.heading_attrs.get(line, {}).items():
+            el.set(key, value)
         layout = el.get("layout")
         if layout:
             draft.layout, draft.layout_line = layout, line
@@ -336,7 +340,11 @@ class TreeReader:
         if tag == "table":
             return [self.table(el, line)]
         if tag == "blockquote":
-            return [Quote(tuple(self.blocks(el, line)), line)]
+            self.quote_depth += 1
+            try:
+                return [Quote(tuple(self.blocks(el, line)), line)]
+            finally:
+                self.quote_depth -= 1
         if tag == "fence":
             return [self.fence(self.fences[int(el.get("index", "0"))])]
         if tag == "pre":
@@ -358,6 +366,11 @@ class TreeReader:
         inner = tuple(self.blocks(el, line))
         if name in ("deck", "newsletter"):
             return [Only(name, inner, line)]  # type: ignore[arg-type]
+        if name == "notes" and not self.quote_depth:
+            # Notes inside a column or another block (a Slidev comment in a slot): still
+            # the slide's notes.
+            self.current(line).notes.extend(inner)
+            return []
         if name == "notes":
             self.report.error(
                 "'::: notes' must be at the top level of a slide, not inside another block",
@@ -398,6 +411,10 @@ class TreeReader:
         if whole:
             raw = self.md.htmlStash.rawHtmlBlocks[int(whole.group(1))]
             if isinstance(raw, str) and not ENTITY.match(raw.strip()):
+                pre = re.fullmatch(r"\s*<pre\b[^>]*>(?:<code\b[^>]*>)?(.*?)(?:</code>)?</pre>\s*", raw, re.S | re.I)
+                if pre:  # <pre> written in HTML: code, shown as the reader would see it
+                    text = html.unescape(re.sub(r"<[^>]+>", "", pre.group(1)))
+                    return [Code(text.strip("\n"), "", line)]
                 return [RawHtml(raw.strip(), line)]
         images = list(el.iter("img"))
         runs = self.inline(el)
@@ -419,7 +436,11 @@ class TreeReader:
             if "".join(r.text for r in leading).strip():
                 blocks.append(Paragraph(leading, line))
             for child in li:
-                if child.tag in ITEM_CHILD_BLOCKS:
+                if child.tag in HEADINGS:  # "* ## Big item": the item's text, in bold
+                    runs = self.inline(child)
+                    bold = tuple(Run(r.text, True, r.italic, r.code, r.strike, r.href) for r in runs)
+                    blocks.append(Paragraph(bold, line))
+                elif child.tag in ITEM_CHILD_BLOCKS:
                     blocks.extend(self.block(child, line))
                 elif child.tag == "img":
                     image = self.image(child, line)

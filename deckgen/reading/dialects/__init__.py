@@ -44,6 +44,9 @@ class Context:
     front_lines: Mapping[str, int] = field(default_factory=dict)
     meta_updates: dict[str, Any] = field(default_factory=dict)  # e.g. pandoc's % title block
     footnotes: dict[str, Footnote] = field(default_factory=dict)
+    # pandoc's attributes of headings ({.step data-x=1 layout="Two Content"}), by file line:
+    # taken off the heading's text by a common stage, read by the tree reader.
+    heading_attrs: dict[int, dict[str, str]] = field(default_factory=dict)
     slide_level: int | None = None  # computed by a dialect when the file gives none
 
     def warn(self, message: str, line: int, rule: str = "") -> None:
@@ -63,6 +66,9 @@ class Dialect:
     understood: frozenset[str] = frozenset({"dialect"})
     image_keywords: bool = False  # Marp's ![bg left:40% w:300](x.png)
     comments_are_notes: bool = False  # HTML comments are speaker notes (Marp, Slidev)
+    # Where a picture path starting with "/" is looked for, beside the file (Slidev serves
+    # its public/ folder at the site's root).
+    public_folder: str = ""
 
 
 def dialects() -> dict[str, Dialect]:
@@ -122,6 +128,10 @@ def detect(front: Mapping[str, Any] | None, lines: list[str], path: Path) -> tup
     first = next((line for line in lines if line.strip()), "")
     if REMARK_PROPERTY.match(first) or re.search(r"^\?\?\?\s*$", body, re.M):
         return known["remark"], "remark's slide properties (class:) or ??? notes"
+    if re.search(r"^---\s*\n(class|name|layout|template|background-image|count):", body, re.M) or (
+        re.search(r"^(\.[\w-]+)+\[\s*$", body, re.M) and re.search(r"^---\s*$", body, re.M)
+    ):
+        return known["remark"], "remark's slide properties or .class[ ] blocks"
     if re.search(r"<!--\s*_?(class|paginate|header|footer|backgroundImage)\s*:", body):
         return known["marp"], "Marp's directive comments"
     if lines and lines[0].startswith("% "):

@@ -40,8 +40,15 @@ FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s?(.*)$")
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 FOOTNOTE_MARK = "\ue000{}\ue001"  # a reference, read back by the tree reader
 INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]*?\S)\$(?![\d$])")
-LATEX_LINE = re.compile(r"^\s*\\[A-Za-z]+")
-INLINE_LATEX = re.compile(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge|centering|raggedright|bigskip|medskip|smallskip|newline|linebreak|pause|noindent|hfill|vfill|clearpage|newpage)\b\s?")
+LATEX_LINE = re.compile(r"^\s*\\{1,2}[A-Za-z]+")
+# LaTeX commands that take no argument, dropped wherever they stand (``\\tiny``); others are
+# LaTeX only with an argument (``\\framesubtitle{...}``): C:\\Users stays as written.
+BARE_LATEX = {
+    "tiny", "scriptsize", "footnotesize", "small", "normalsize", "large", "Large", "LARGE",
+    "huge", "Huge", "centering", "raggedright", "raggedleft", "bigskip", "medskip", "smallskip",
+    "newline", "linebreak", "pause", "noindent", "hfill", "vfill", "clearpage", "newpage",
+    "includegraphics", "maketitle", "tableofcontents", "vspace", "hspace", "par", "item",
+}
 
 
 def stages(dialect: Dialect) -> tuple:
@@ -49,8 +56,10 @@ def stages(dialect: Dialect) -> tuple:
         html_comments,
         html_wrappers,
         footnotes,
+        heading_attributes,
         lists,
         hard_breaks,
+        math_blocks,
         inline_syntax,
     )
 
@@ -231,6 +240,82 @@ def _may_interrupt(m: re.Match[str]) -> bool:
     return bool(m.group("rest").strip()) and (not marker[0].isdigit() or marker[:-1] == "1")
 
 
+# --- attributes and math ----------------------------------------------------------------------
+
+HEADING_ATTRS = re.compile(r"^(#{1,6})(\s+.*?)?\s*\{([^{}]*)\}\s*$")
+ENVIRONMENT = re.compile(r"^\s*\\begin\{([\w*]+)\}")
+
+
+def heading_attributes(body: Body, ctx: Context) -> None:
+    """``## Title {#id .class key=value}``: the attributes leave the title (a heading made
+    only of attributes is an untitled slide, as in pandoc) for `Context.heading_attrs`."""
+    from ..mdext import DIV_ATTR
+
+    code = body.in_code()
+    for k, line in enumerate(body.lines):
+        m = HEADING_ATTRS.match(line) if not code[k] else None
+        if not m:
+            continue
+        attrs: dict[str, str] = {}
+        for a in DIV_ATTR.finditer(m.group(3)):
+            if a.group(1):
+                attrs[a.group(1).lower()] = a.group(2) or a.group(3) or a.group(4) or ""
+            elif a.group(5).startswith("."):
+                attrs.setdefault("classes", "")
+                attrs["classes"] = (attrs["classes"] + " " + a.group(5)[1:]).strip()
+        ctx.heading_attrs[body.origin[k]] = attrs
+        body.lines[k] = m.group(1) + (m.group(2) or "")
+
+
+def math_blocks(body: Body, ctx: Context) -> None:
+    """LaTeX environments (``\\begin{equation*} ... \\end{equation*}``) outside ``$$``,
+    and inline ``$...$`` formulas broken over two lines, made readable text."""
+    code = body.in_code()
+    k = 0
+    while k < len(body.lines):
+        if code[k]:
+            k += 1
+            continue
+        line = body.lines[k]
+        m = ENVIRONMENT.match(line)
+        if m:
+            end = re.compile(rf"\\end\{{{re.escape(m.group(1))}\}}")
+            j = k
+            while j < len(body.lines) and not end.search(body.lines[j]):
+                j += 1
+            j = min(j, len(body.lines) - 1)
+            formula = "\n".join(body.lines[k : j + 1])
+            inner = re.sub(r"\\(begin|end)\{[\w*]+\}", " ", formula)
+            body.lines[k] = math_text(inner)
+            for i in range(k + 1, j + 1):
+                body.lines[i] = ""
+            k = j + 1
+            continue
+        if _open_dollar(line) and k + 1 < len(body.lines) and not code[k + 1]:
+            nxt = body.lines[k + 1]
+            close = nxt.find("$")
+            if close > 0:
+                start = _open_dollar(line)
+                formula = line[start:] + " " + nxt[:close]
+                body.lines[k] = line[: start - 1] + math_text(formula)
+                body.lines[k + 1] = nxt[close + 1 :]
+                k += 2
+                continue
+        k += 1
+
+
+def _open_dollar(line: str) -> int:
+    """Where an inline formula opened on this line but not closed starts (after its $),
+    or 0."""
+    stripped = re.sub(r"`[^`]*`", "", line)
+    if stripped.count("$") % 2 == 0 or "$$" in stripped:
+        return 0
+    position = line.rfind("$")
+    if position + 1 < len(line) and not line[position + 1].isspace():
+        return position + 1
+    return 0
+
+
 # --- inline syntax --------------------------------------------------------------------------
 
 
@@ -268,18 +353,69 @@ def inline_syntax(body: Body, ctx: Context) -> None:
         for m in SHORTCODE.finditer(line):
             ctx.warn(f"the Quarto shortcode '{{{{< {_short(m.group(1))} >}}}}' is dropped (deckgen has no equivalent)", origin)
         line = SHORTCODE.sub("", line)
-        line = SPAN.sub(r"\1", line)
-        line = INLINE_MATH.sub(lambda m: math_text(m.group(1)), line)
-        if LATEX_LINE.match(line) and not line.lstrip().startswith("\\\\"):
-            text = latex_text(line)
+        line = _outside_code_spans(line, lambda text, at=origin: _inline_math_and_latex(text, ctx, at))
+        line = _span_closing(body, k, line)
+        if LATEX_LINE.match(line):
+            text = latex_text(line.replace("\\\\", "\\"))
             ctx.warn(f"raw LaTeX '{_short(line.strip())}' is dropped" + (f"; its text is kept: '{_short(text)}'" if text.strip() else ""), origin)
             line = text
-        elif INLINE_LATEX.search(line):
-            for m in INLINE_LATEX.finditer(line):
-                ctx.warn(f"raw LaTeX '\\{m.group(1)}' is dropped", origin)
-            line = INLINE_LATEX.sub("", line)
         body.lines[k] = line
         k += 1
+
+
+SPAN_END = re.compile(r"\]\{[^{}\n]*\}")
+
+
+def _span_closing(body: Body, k: int, line: str) -> str:
+    """A span opened on an earlier line of the paragraph (``[text\\ntext]{.red}``), or whose
+    attributes go on to the next line: both brackets and the attributes go, the text
+    stays."""
+    cut = re.search(r"\]\{[^{}]*$", line)
+    if cut and k + 1 < len(body.lines) and "}" in body.lines[k + 1]:
+        following = body.lines[k + 1]
+        body.lines[k + 1] = following[following.index("}") + 1 :]
+        line = line[: cut.start()] + "]{}"
+    m = SPAN_END.search(line)
+    if not m or "[" in line[: m.start()]:
+        return line
+    for j in range(k - 1, max(-1, k - 8), -1):
+        earlier = body.lines[j]
+        if not earlier.strip():
+            break
+        opening = earlier.rfind("[")
+        if opening >= 0 and "]" not in earlier[opening:] and (opening == 0 or earlier[opening - 1] != "!"):
+            body.lines[j] = earlier[:opening] + earlier[opening + 1 :]
+            return line[: m.start()] + line[m.end() :]
+    return line
+
+
+INLINE_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$")
+INLINE_COMMAND = re.compile(r"\\{1,2}([A-Za-z]{2,})(\[[^\]]*\])?((?:\{[^{}]*\})*)")
+
+
+def _outside_code_spans(line: str, fn) -> str:
+    """`fn` applied to the parts of a line that are not inside `code spans`."""
+    parts = re.split(r"(`+[^`]*`+)", line)
+    return "".join(part if k % 2 else fn(part) for k, part in enumerate(parts))
+
+
+def _inline_math_and_latex(text: str, ctx: Context, origin: int) -> str:
+    text = SPAN.sub(r"\1", text)
+    text = INLINE_DISPLAY_MATH.sub(lambda m: math_text(m.group(1)), text)
+    text = INLINE_MATH.sub(lambda m: math_text(m.group(1)), text)
+
+    def command(m: re.Match[str]) -> str:
+        if m.group(1) not in BARE_LATEX and not (m.group(2) or m.group(3)):
+            return m.group(0)
+        kept = latex_text(m.group(0).replace("\\\\", "\\"))
+        ctx.warn(
+            f"raw LaTeX '\\{m.group(1)}' is dropped"
+            + (f"; its text is kept: '{_short(kept)}'" if kept.strip() else ""),
+            origin,
+        )
+        return kept
+
+    return INLINE_COMMAND.sub(command, text)
 
 
 def footnotes(body: Body, ctx: Context) -> None:

@@ -47,7 +47,8 @@ def comments(body: Body, ctx: Context) -> None:
         stripped = text.strip()
         if stripped == "fit":
             return True  # a fitting heading: deckgen fits every title
-        lines = [part for part in stripped.split("\n") if part.strip()]
+        # An unclosed comment before a directive: <!-- _class: a\n<!-- _header: "" -->
+        lines = [part for part in stripped.replace("<!--", "\n").split("\n") if part.strip()]
         if not lines:
             return False
         found = [DIRECTIVE_LINE.match(part) for part in lines]
@@ -70,14 +71,23 @@ def comments(body: Body, ctx: Context) -> None:
                     if m:
                         props.values["background"] = m.group(1)
                         props.lines["background"] = line
-                elif name in ("header", "footer") and text_value.strip():
+                elif name in ("header", "footer") and _shown(text_value):
                     # Text the audience reads on the slide: kept, as a last paragraph.
                     props.values.setdefault("extra_text", "")
-                    props.values["extra_text"] += " " + text_value.strip()
+                    props.values["extra_text"] += " " + _shown(text_value)
                     props.lines["extra_text"] = line
         return True
 
     comments_to_notes(body, ctx, directive)
+
+
+def _shown(text: str) -> str:
+    """A header or footer directive's text as the audience reads it (its HTML, pictures and
+    emphasis marks dropped)."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
+    text = re.sub(r"<[^<>]+>", " ", text)
+    text = re.sub(r"[*_]{1,3}([^*_]+)[*_]{1,3}", r"\1", text)
+    return " ".join(text.split())
 
 
 DIALECT = Dialect(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..body import SLIDE_MARK_RE, Body
 from . import Context
-from .common import COMMENT_OPEN, comment_span
+from .common import COMMENT_OPEN, _outside_code_spans, comment_span
 
 INLINE_COMMENT = re.compile(r"<!--(.*?)-->")
 
@@ -55,7 +55,7 @@ def comments_to_notes(body: Body, ctx: Context, directive: DirectiveHandler | No
                     out.add(tail, body.origin[end - 1])
                 k = end
                 continue
-            if "<!--" in line:  # a comment inside a line of text
+            if "<!--" in re.sub(r"`+[^`]*`+", "", line):  # a comment inside a line of text
                 notes: list[str] = []
 
                 def keep(
@@ -68,7 +68,7 @@ def comments_to_notes(body: Body, ctx: Context, directive: DirectiveHandler | No
                         notes.append(text.strip())
                     return ""
 
-                out.add(INLINE_COMMENT.sub(keep, line), body.origin[k])
+                out.add(_outside_code_spans(line, lambda part: INLINE_COMMENT.sub(keep, part)), body.origin[k])
                 if notes:
                     out.add("", body.origin[k])
                     out.add("::: notes", body.origin[k])
@@ -83,5 +83,7 @@ def comments_to_notes(body: Body, ctx: Context, directive: DirectiveHandler | No
 
 
 def _escape_div(line: str) -> str:
-    """A note line that would close the notes block is kept as text."""
+    """A note line that would close the notes block, or open a comment that would swallow
+    its end, is kept as text."""
+    line = line.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
     return "\\" + line if re.match(r"^:{3,}", line) else line

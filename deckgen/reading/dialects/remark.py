@@ -18,7 +18,7 @@ STEP = re.compile(r"^--\s*$")
 NOTES = re.compile(r"^\?\?\?\s*$")
 BLOCK_MACRO_OPEN = re.compile(r"^\s*(\.[\w-]+)+\[\s*$")
 BLOCK_MACRO_CLOSE = re.compile(r"^\s*\]\s*$")
-INLINE_MACRO = re.compile(r"(?<![\w\]])(?:\.[A-Za-z][\w-]*)+\[([^\[\]]*)\]")
+INLINE_MACRO = re.compile(r"(?<![\]/])(?:\.[A-Za-z][\w-]*)+\[([^\[\]]*)\]")
 
 
 def split(body: Body, ctx: Context) -> None:

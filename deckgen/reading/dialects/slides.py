@@ -15,7 +15,7 @@ from ..body import Body, SlideProps
 from . import Context
 
 SEPARATOR = re.compile(r"^---\s*$")
-PROPERTY = re.compile(r"^([A-Za-z][\w-]*):\s?(.*)$")
+PROPERTY = re.compile(r"^([A-Za-z][\w-]*)\s*:\s?(.*)$")
 HEADING = re.compile(r"^(#{1,6})\s")
 
 # Reads the properties right after a separator: (props, index of the first line after).
@@ -27,8 +27,14 @@ def no_properties(body: Body, k: int, line: int, ctx: Context) -> tuple[SlidePro
 
 
 def remark_properties(body: Body, k: int, line: int, ctx: Context) -> tuple[SlideProps, int]:
-    """``key: value`` lines at the very start of a slide, up to the first other line."""
+    """``key: value`` lines at the very start of a slide (blank lines before them allowed),
+    up to the first other line."""
     props = SlideProps(line)
+    start = k
+    while k < len(body.lines) and not body.lines[k].strip():
+        k += 1
+    if k >= len(body.lines) or not PROPERTY.match(body.lines[k]):
+        return props, start
     while k < len(body.lines):
         m = PROPERTY.match(body.lines[k])
         if not m:
@@ -40,27 +46,38 @@ def remark_properties(body: Body, k: int, line: int, ctx: Context) -> tuple[Slid
 
 
 def yaml_properties(body: Body, k: int, line: int, ctx: Context) -> tuple[SlideProps, int]:
-    """Slidev: a YAML block right after a separator, closed by another ``---``."""
+    """Slidev: a YAML block right after a separator, closed by another ``---``: its first
+    line is a ``key: value``, and every line is YAML (keys, indented or ``- `` lines,
+    comments, blank lines)."""
     props = SlideProps(line)
-    j = k
+    first = k
+    while first < len(body.lines) and not body.lines[first].strip():
+        first += 1
+    if first >= len(body.lines) or not PROPERTY.match(body.lines[first]):
+        return props, k
+    j = first
     while j < len(body.lines) and not SEPARATOR.match(body.lines[j]):
         text = body.lines[j]
-        if not text.strip():
-            return props, k  # a blank line: the slide's content, not a front matter block
-        if not (PROPERTY.match(text) or text.startswith((" ", "\t", "- ")) or text.lstrip().startswith("#")):
+        yamlish = (
+            not text.strip()
+            or PROPERTY.match(text)
+            or text.startswith((" ", "\t", "- "))
+            or text.lstrip().startswith("#")
+        )
+        if not yamlish:
             return props, k
         j += 1
-    if j >= len(body.lines) or j == k:
+    if j >= len(body.lines):
         return props, k
     try:
-        data = yaml.safe_load("\n".join(body.lines[k:j]))
+        data = yaml.safe_load("\n".join(body.lines[first:j]))
     except yaml.YAMLError:
-        ctx.warn("this slide's front matter is not valid YAML: its properties are ignored", body.origin[k])
+        ctx.warn("this slide's front matter is not valid YAML: its properties are ignored", body.origin[first])
         return props, j + 1
     if isinstance(data, dict):
         for key, value in data.items():
             props.values[str(key)] = value if isinstance(value, str) else _plain(value)
-        for i in range(k, j):
+        for i in range(first, j):
             m = PROPERTY.match(body.lines[i])
             if m:
                 props.lines[m.group(1)] = body.origin[i]
@@ -73,6 +90,16 @@ def _plain(value: object) -> str:
     if value is False:
         return "false"
     return "" if value is None else str(value)
+
+
+def _paragraph_text(line: str) -> bool:
+    """Whether a ``---`` under this line underlines it (a setext heading), as CommonMark
+    reads it: only under a line of paragraph text, not under a heading, a list item, a
+    quote, a table row, HTML or a comment."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    return not re.match(r"^(#{1,6}\s|#{1,6}$|[-*+]\s|\d+[.)]\s|>|\||<|```|~~~|:::|\ue002)", stripped)
 
 
 def split_slides(
@@ -108,7 +135,7 @@ def split_slides(
                 previous = line
                 k += 1
                 continue
-            is_separator = SEPARATOR.match(line) and not (strict_rulers and previous.strip())
+            is_separator = SEPARATOR.match(line) and not (strict_rulers and _paragraph_text(previous))
             heading = HEADING.match(line)
             divided = (
                 heading_divider

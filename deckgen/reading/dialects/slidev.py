@@ -16,9 +16,57 @@ from . import Context, Dialect
 from .notes import comments_to_notes
 from .slides import split_slides, yaml_properties
 
-SLOT = re.compile(r"^::(\w+)::\s*$")
+SLOT = re.compile(r"^::\s*([\w-]+)\s*::\s*$")
+COLUMN_SLOTS = ("left", "right", "default")
 HEADING = re.compile(r"^#{1,6}\s")
 SLIDE_KEYS = ("layout", "class", "background", "image", "title", "hideInToc", "transition")
+
+
+SRC = re.compile(r"^src:\s*['\"]?([^'\"#]+?)['\"]?\s*$")
+
+
+def imports(body: Body, ctx: Context) -> None:
+    """``src: ./pages/intro.md`` in a slide's front matter: that file's slides, in place
+    (read once; inside the file's folder; a file that cannot be read is a warning). Their
+    lines count as the ``src:`` line's in messages."""
+    base = ctx.path.resolve().parent
+    code = body.in_code()
+    with body.rebuild() as out:
+        k = 0
+        while k < len(body.lines):
+            line = body.lines[k]
+            m = SRC.match(line) if not code[k] and k > 0 and body.lines[k - 1].strip() == "---" else None
+            if not m:
+                out.keep(k)
+                k += 1
+                continue
+            origin = body.origin[k]
+            target = (base / m.group(1)).resolve()
+            others = []
+            j = k + 1
+            while j < len(body.lines) and body.lines[j].strip() != "---":
+                others.append(body.lines[j])
+                j += 1
+            if not target.is_relative_to(base) or not target.is_file():
+                ctx.warn(f"src: '{m.group(1)}' is not a file beside this one: its slides are left out", origin)
+                out.keep(k)
+                k += 1
+                continue
+            try:
+                imported = target.read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                ctx.warn(f"src: '{m.group(1)}' cannot be read ({exc}): its slides are left out", origin)
+                out.keep(k)
+                k += 1
+                continue
+            # The import's own keys (layout...) stay on its slide; then the file's slides.
+            for extra in [line for line in others if line.strip()] or ["src_imported: true"]:
+                out.add(extra, origin)
+            out.add("---", origin)
+            out.add("", origin)
+            for text in imported:
+                out.add(text, origin)
+            k = j + 1
 
 
 def split(body: Body, ctx: Context) -> None:
@@ -46,11 +94,15 @@ def slots(body: Body, ctx: Context) -> None:
             for i in range(cursor, a):
                 out.keep(i)
             cursor = b
-            slot_lines = [k for k in range(a, b) if not code[k] and SLOT.match(body.lines[k])]
-            if not slot_lines:
+            slots = [k for k in range(a, b) if not code[k] and SLOT.match(body.lines[k])]
+            names = {SLOT.match(body.lines[k]).group(1).lower() for k in slots}  # type: ignore[union-attr]
+            if not slots or not names & {"left", "right"}:
+                # Named regions of a layout (:: title ::, :: content ::): their content is
+                # shown in order; the marker lines go.
                 for i in range(a, b):
-                    out.keep(i)
+                    out.add("", body.origin[i]) if i in slots else out.keep(i)
                 continue
+            slot_lines = slots
             # Open the columns after the title heading (the first line of content).
             k = a + 1
             while k < b and not body.lines[k].strip():
@@ -89,7 +141,8 @@ def slots(body: Body, ctx: Context) -> None:
 DIALECT = Dialect(
     "slidev",
     "Slidev",
-    stages=(split, comments, slots),
+    stages=(imports, split, comments, slots),
+    public_folder="public",
     separators=True,
     comments_are_notes=True,
     understood=frozenset({"layout", "background", "image", "dialect"}),
