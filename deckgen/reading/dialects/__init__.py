@@ -1,6 +1,7 @@
 """Dialects of Markdown: the tools people wrote their decks for, each a named set of stages.
 
-A content file is written for deckgen, or for pandoc/Quarto, Marp, remark or Slidev. Each
+A content file is written for deckgen, or for pandoc/Quarto, Marp, remark or Slidev (and a
+few more: landslide, reveal-md, mdx-deck). Each
 dialect is a module here holding its `DIALECT`: the stages that rewrite that tool's
 constructs into deckgen's Markdown before Python-Markdown reads it (Marp's comments become
 ``::: notes``, remark's ``???`` opens notes, Slidev's per-slide front matter becomes slide
@@ -72,11 +73,20 @@ class Dialect:
 
 
 def dialects() -> dict[str, Dialect]:
-    from . import markdown, marp, pandoc, remark, slidev
+    from . import landslide, markdown, marp, mdx, pandoc, remark, revealmd, slidev
 
     return {
         d.name: d
-        for d in (markdown.DIALECT, pandoc.DIALECT, marp.DIALECT, remark.DIALECT, slidev.DIALECT)
+        for d in (
+            markdown.DIALECT,
+            pandoc.DIALECT,
+            marp.DIALECT,
+            remark.DIALECT,
+            slidev.DIALECT,
+            landslide.DIALECT,
+            revealmd.DIALECT,
+            mdx.DIALECT,
+        )
     }
 
 
@@ -134,6 +144,14 @@ def detect(front: Mapping[str, Any] | None, lines: list[str], path: Path) -> tup
         return known["remark"], "remark's slide properties or .class[ ] blocks"
     if re.search(r"<!--\s*_?(class|paginate|header|footer|backgroundImage)\s*:", body):
         return known["marp"], "Marp's directive comments"
+    if path.suffix.lower() == ".mdx" or re.search(r"^\s*<Notes>", body, re.M):
+        return known["mdx"], "an .mdx file (mdx-deck)"
+    if re.search(r"^#{1,6}\s*Presenter Notes\s*$|^\.(notes|fx):", body, re.M | re.I):
+        return known["landslide"], "landslide's Presenter Notes or .notes:"
+    if re.search(r"<!--\s*\.(slide|element):", body) or (
+        re.search(r"^Notes?:", body, re.M) and re.search(r"^---\s*$", body, re.M)
+    ):
+        return known["reveal-md"], "reveal-md's Note: or <!-- .slide: -->"
     if lines and lines[0].startswith("% "):
         return known["pandoc"], "a pandoc title block (% title)"
     pandoc = [k for k in PANDOC_KEYS if k in front]

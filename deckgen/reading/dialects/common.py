@@ -27,7 +27,7 @@ from .latex import latex_text, math_text
 
 COMMENT_OPEN = re.compile(r"^ {0,3}<!--")
 TAG_LINE = re.compile(r"^\s*(</?[A-Za-z][\w:.-]*(\s[^<>]*)?/?>\s*)+$")
-KEEP_BLOCK_TAGS = {"table", "thead", "tbody", "tr", "td", "th", "ul", "ol", "li", "dl", "dt", "dd", "pre", "code", "blockquote", "iframe", "video", "audio", "svg", "math", "img", "br", "hr", "a"}
+KEEP_BLOCK_TAGS = {"table", "thead", "tbody", "tr", "td", "th", "ul", "ol", "li", "dl", "dt", "dd", "pre", "code", "blockquote", "iframe", "video", "audio", "svg", "math", "img", "hr", "a"}
 OPEN_TAG_START = re.compile(r"<([A-Za-z][\w:.-]*)(?=[\s/>]|$)")
 IMG_TAG = re.compile(r"<img\b([^<>]*)/?>", re.I)
 ATTR = re.compile(r"""([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+))""")
