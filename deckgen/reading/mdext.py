@@ -97,6 +97,9 @@ class FencePreprocessor(Preprocessor):
             # (indented as the fence was: a fence in a list item stays in the item).
             span = j - i + 1
             replacement = ["", indent + PLACEHOLDER.format(len(self.ext.fences) - 1), ""]
+            if out and not out[-1].strip():
+                # Already after a blank line: two in a row would end a list the fence is in.
+                replacement = [indent + PLACEHOLDER.format(len(self.ext.fences) - 1), "", ""]
             out.extend(replacement + [""] * max(0, span - len(replacement)))
             i = j + 1
         return out
@@ -109,7 +112,8 @@ def _dedent(line: str, width: int) -> str:
 
 class FenceBlockProcessor(BlockProcessor):
     def test(self, parent: etree.Element, block: str) -> bool:
-        return PLACEHOLDER_RE.match(block.strip()) is not None
+        # Indented by 4 or more: inside a list item, which Python-Markdown dedents first.
+        return not block.startswith("    ") and PLACEHOLDER_RE.match(block.strip()) is not None
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         m = PLACEHOLDER_RE.match(blocks.pop(0).strip())

@@ -52,7 +52,7 @@ def read_document(
     dialect, why = detect(data, body_lines, path)
     if why:
         report.info(f"read as {dialect.label} ({why})", 1, "dialect")
-    ctx = Context(path, report, data, key_lines)
+    ctx = Context(path, report, data, key_lines, dialect=dialect.name)
     body = Body(body_lines, body_start + 1)
     run_stages(dialect, body, ctx)
     meta = parse_meta(data, key_lines, report, dialect, path, ctx.meta_updates)

@@ -77,9 +77,8 @@ SLIDEV_LAYOUTS = {
 KNOWN_SLIDE_PROPS = {
     "class", "name", "layout", "background", "background-image", "image", "exclude", "count",
     "template", "title", "hideInToc", "transition", "extra_text", "backgroundSize",
-    "background-size", "background-position", "clicks", "level", "routeAlias", "zoom",
-    "dragPos", "preload", "src", "url", "srcSequence", "disabled", "hide", "video",
-    "src_imported",
+    "background-size", "background-position", "clicks", "routeAlias", "zoom",
+    "dragPos", "preload", "disabled", "hide", "src_imported",
 }
 FOOTNOTE = re.compile("\ue000([^\ue001]*)\ue001")
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

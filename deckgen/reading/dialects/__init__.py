@@ -49,6 +49,7 @@ class Context:
     # taken off the heading's text by a common stage, read by the tree reader.
     heading_attrs: dict[int, dict[str, str]] = field(default_factory=dict)
     slide_level: int | None = None  # computed by a dialect when the file gives none
+    dialect: str = "markdown"
 
     def warn(self, message: str, line: int, rule: str = "") -> None:
         self.report.warn(message, line, rule)

@@ -28,6 +28,7 @@ from .latex import latex_text, math_text
 COMMENT_OPEN = re.compile(r"^ {0,3}<!--")
 TAG_LINE = re.compile(r"^\s*(</?[A-Za-z][\w:.-]*(\s[^<>]*)?/?>\s*)+$")
 KEEP_BLOCK_TAGS = {"table", "thead", "tbody", "tr", "td", "th", "ul", "ol", "li", "dl", "dt", "dd", "pre", "code", "blockquote", "iframe", "video", "audio", "svg", "math", "img", "hr", "a"}
+WRAPPED_LINE = re.compile(r"^(\s*)<([A-Za-z][\w:.-]*)(?:\s[^<>]*)?>(.*)</\2>\s*$")
 OPEN_TAG_START = re.compile(r"<([A-Za-z][\w:.-]*)(?=[\s/>]|$)")
 IMG_TAG = re.compile(r"<img\b([^<>]*)/?>", re.I)
 ATTR = re.compile(r"""([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+))""")
@@ -141,6 +142,10 @@ def html_wrappers(body: Body, ctx: Context) -> None:
             else:
                 extra = []
             line = IMG_TAG.sub(_img_markdown, line)
+            wrapped = WRAPPED_LINE.match(line)
+            styled = ctx.dialect != "markdown" or re.search(r"\s(class|style)\s*=", line)
+            if wrapped and styled and not _keeps(line):  # <div class="x">text</div>: the text
+                line = wrapped.group(1) + wrapped.group(3)
             if TAG_LINE.match(line) and not _keeps(line):
                 line = ""  # wrapper tags only: the Markdown around them is read as Markdown
             out.add(line, body.origin[k])
@@ -184,6 +189,7 @@ def lists(body: Body, ctx: Context) -> None:
     fence stage lifts the block's own lines out, whatever their indentation)."""
     code = body.in_code()
     stack: list[int] = []  # the source text column of each open item, outermost first
+    kinds: list[bool] = []  # at each level, whether the last item there was numbered
     previous = ""  # the previous line, as read ("" when blank)
     with body.rebuild() as out:
         for k, raw in enumerate(body.lines):
@@ -202,6 +208,11 @@ def lists(body: Body, ctx: Context) -> None:
             if m and not HR.match(line):
                 while stack and indent < stack[-1]:
                     stack.pop()
+                kind = m.group("marker")[0].isdigit()
+                if len(kinds) > len(stack) and kinds[len(stack)] != kind and previous:
+                    out.add("", origin)  # bullets after numbers (or the reverse): a new list
+                del kinds[len(stack) :]
+                kinds.append(kind)
                 if (
                     not stack
                     and previous
