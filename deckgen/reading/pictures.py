@@ -113,7 +113,8 @@ def _svg_text(data: bytes) -> str | None:
         except (OSError, EOFError):
             return None
     head = data[:2048].lstrip().lower()
-    if not (head.startswith(b"<svg") or (head.startswith(b"<?xml") or head.startswith(b"<!--")) and b"<svg" in data[:8192].lower()):
+    prolog = head.startswith((b"<?xml", b"<!--", b"<!doctype"))
+    if not (head.startswith(b"<svg") or prolog and b"<svg" in data[:8192].lower()):
         return None
     try:
         return data.decode("utf-8-sig")

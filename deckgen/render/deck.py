@@ -313,6 +313,12 @@ class _Drawer:
         shapes: list[str] = []
         later: list = []  # charts and pictures, drawn with python-pptx once the XML is in
         shape_id = 2
+        for frame in plan.frames:
+            if isinstance(frame, BackgroundFrame) and frame.rect.x == 0 and frame.rect.w == self.prs.slide_width and (plan.title or len(plan.frames) > 1):
+                # A full-bleed picture under text: a veil of the theme's background colour
+                # keeps the text readable (the picture is sent behind it, below).
+                shapes.append(pptx_xml.veil(shape_id, frame.rect, self.colors.background, 0.72))
+                shape_id += 1
         if plan.title and title_nv is not None:
             runs = self.runs(slide_part, plan.title, plan.title_size)
             body = pptx_xml.text_body(

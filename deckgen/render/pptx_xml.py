@@ -274,6 +274,18 @@ def add_svg(picture, slide_part, svg: bytes) -> None:
     svg_blip.set(qn("r:embed"), rid)
 
 
+def veil(shape_id: int, rect, color: str, alpha: float) -> str:
+    """A rectangle of `color` at `alpha` opacity, no outline: laid over a background picture
+    so that the text on it stays readable (with the picture still seen through)."""
+    return (
+        f'<p:sp><p:nvSpPr><p:cNvPr id="{shape_id}" name="Background Veil"/><p:cNvSpPr/>'
+        f"<p:nvPr/></p:nvSpPr><p:spPr>{_xfrm(rect)}"
+        f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill><a:srgbClr val="{color}">'
+        f'<a:alpha val="{round(alpha * 100000)}"/></a:srgbClr></a:solidFill><a:ln><a:noFill/></a:ln>'
+        "</p:spPr></p:sp>"
+    )
+
+
 def send_to_back(sp_tree, element) -> None:
     """Move a shape to the back of its slide (first after the tree's own properties)."""
     sp_tree.remove(element)
