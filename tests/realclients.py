@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,6 +396,17 @@ def _iter_shapes(shapes) -> Iterator:
             yield shape
 
 
+def _comparable(word: str) -> str:
+    """A word as compared with the PDF's: casefolded, compatibility-normalized (math letters
+    such as 𝐁 come out of the PDF as B), without format characters (an emoji's zero-width
+    joiner is not drawn) nor combining marks left after composition (an arrow over a
+    letter is drawn, not extracted)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", word.casefold())
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Me"))
+
+
 def words_missing(pdf_pages: Sequence[Page], pptx_path: Path) -> list[tuple[int, str]]:
     """Words of the deck that do not show up on their PDF page.
 
@@ -408,15 +420,24 @@ def words_missing(pdf_pages: Sequence[Page], pptx_path: Path) -> list[tuple[int,
     _check_page_count(pdf_pages, slides, pptx_path)
     out = []
     for slide_no, (slide, page) in enumerate(zip(slides, pdf_pages, strict=True), start=1):
-        rendered = "".join(w.text for w in page.words).casefold()
-        # longest first, so short words do not eat parts of longer ones
-        for word in sorted(slide_words(slide), key=len, reverse=True):
-            needle = word.casefold()
-            pos = rendered.find(needle)
+        # Words rendered whole are matched whole first: joined, 'my folder"' '"This' would
+        # let the word 'folder"' take the quote of '"This'. What is left is matched in the
+        # joined text of the rest (words broken across lines).
+        wanted = Counter(_comparable(w) for w in slide_words(slide))
+        rest = []
+        for word in page.words:
+            key = _comparable(word.text)
+            if wanted[key] > 0:
+                wanted[key] -= 1
+            else:
+                rest.append(key)
+        rendered = "".join(rest)
+        for word in sorted(wanted.elements(), key=len, reverse=True):
+            pos = rendered.find(word)
             if pos < 0:
                 out.append((slide_no, word))
             else:  # consume it, so repeated words must be rendered repeatedly
-                rendered = rendered[:pos] + "\0" + rendered[pos + len(needle) :]
+                rendered = rendered[:pos] + "\0" + rendered[pos + len(word) :]
     return out
 
 

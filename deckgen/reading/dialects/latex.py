@@ -32,10 +32,13 @@ def latex_text(text: str) -> str:
     return " ".join(out.split())
 
 
+SYMBOL_MARKS = re.compile("[\u20d0-\u20ff]")  # combining arrows over letters (\\vec)
+
+
 def math_text(formula: str) -> str:
-    """A formula as readable Unicode text."""
-    text = latex_text(_scripts(formula))
-    return text
+    """A formula as readable Unicode text. Combining marks for symbols (the arrow of \\vec)
+    are left out: slide fonts draw them apart from their letter, far off."""
+    return SYMBOL_MARKS.sub("", latex_text(_scripts(formula)))
 
 
 def _scripts(formula: str) -> str:
