@@ -24,8 +24,8 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,8 @@ _TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
     "libreoffice": (("libreoffice", "soffice"), "libreoffice-impress"),
     "pdftotext": (("pdftotext",), "poppler-utils"),
     "pdftoppm": (("pdftoppm",), "poppler-utils"),
+    "pdffonts": (("pdffonts",), "poppler-utils"),
+    "fc-list": (("fc-list",), "fontconfig"),
     "chromium": (("chromium", "chromium-browser"), "chromium"),
 }
 
@@ -106,6 +108,38 @@ def pptx_to_pdf(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
         return clients.pptx_to_pdf(Path(pptx), Path(outdir), timeout)
     except clients.ClientError as exc:
         raise AssertionError(f"LibreOffice could not convert {pptx}: {exc}") from None
+
+
+def resave_with_libreoffice(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
+    """``pptx`` opened and saved again by LibreOffice Impress as PowerPoint 2007+ XML, as
+    many clients' templates are made; returns the saved file in ``outdir`` (same name)."""
+    soffice = require_tool("soffice")
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="deckgen-test-lo-") as work:
+        source = Path(work, "source", Path(pptx).name)
+        source.parent.mkdir()
+        shutil.copy(pptx, source)
+        home = Path(work, "home")
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={(home / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pptx:Impress MS PowerPoint 2007 XML",
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        )
+    saved = outdir / Path(pptx).name
+    assert saved.is_file(), f"LibreOffice wrote no {saved}"
+    return saved
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -398,13 +432,17 @@ def _iter_shapes(shapes) -> Iterator:
 
 def _comparable(word: str) -> str:
     """A word as compared with the PDF's: casefolded, compatibility-normalized (math letters
-    such as 𝐁 come out of the PDF as B), without format characters (an emoji's zero-width
-    joiner is not drawn) nor combining marks left after composition (an arrow over a
-    letter is drawn, not extracted)."""
+    such as 𝐁 come out of the PDF as B), without the joiners and variation selectors of emoji
+    (drawn, never extracted) nor combining marks left after composition (an arrow over a
+    letter). A soft hyphen stays: the PDF keeps it where a word was hyphenated."""
     import unicodedata
 
     text = unicodedata.normalize("NFKC", word.casefold())
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Me"))
+    return "".join(ch for ch in text if ch not in INVISIBLE and unicodedata.category(ch) != "Mn")
+
+
+SEP = "\x01"  # between the PDF's words
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufe0e\ufe0f")
 
 
 def words_missing(pdf_pages: Sequence[Page], pptx_path: Path) -> list[tuple[int, str]]:
@@ -420,24 +458,25 @@ def words_missing(pdf_pages: Sequence[Page], pptx_path: Path) -> list[tuple[int,
     _check_page_count(pdf_pages, slides, pptx_path)
     out = []
     for slide_no, (slide, page) in enumerate(zip(slides, pdf_pages, strict=True), start=1):
-        # Words rendered whole are matched whole first: joined, 'my folder"' '"This' would
-        # let the word 'folder"' take the quote of '"This'. What is left is matched in the
-        # joined text of the rest (words broken across lines).
-        wanted = Counter(_comparable(w) for w in slide_words(slide))
-        rest = []
-        for word in page.words:
-            key = _comparable(word.text)
-            if wanted[key] > 0:
-                wanted[key] -= 1
+        # Longest first, so short words do not eat parts of longer ones; each word whole
+        # if it was rendered whole (else 'folder"' could take the quote of '"This'), or
+        # across the renderer's word breaks (a word broken over two lines).
+        rendered = SEP.join(_comparable(w.text) for w in page.words)
+        for word in sorted((_comparable(w) for w in slide_words(slide)), key=len, reverse=True):
+            if not word:
+                continue
+            whole = re.search(f"(?:^|{SEP}){re.escape(word)}(?={SEP}|$)", rendered)
+            if whole:
+                start = whole.end() - len(word)
+                span = (start, whole.end())
             else:
-                rest.append(key)
-        rendered = "".join(rest)
-        for word in sorted(wanted.elements(), key=len, reverse=True):
-            pos = rendered.find(word)
-            if pos < 0:
-                out.append((slide_no, word))
-            else:  # consume it, so repeated words must be rendered repeatedly
-                rendered = rendered[:pos] + "\0" + rendered[pos + len(word) :]
+                broken = re.search(f"{SEP}?".join(map(re.escape, word)), rendered)
+                if broken is None:
+                    out.append((slide_no, word))
+                    continue
+                span = broken.span()
+            # consume it, so repeated words must be rendered repeatedly
+            rendered = rendered[: span[0]] + "\0" * (span[1] - span[0]) + rendered[span[1] :]
     return out
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.mail.journal import Journal, JournalBusy
-from deckgen.mail.smtp import Throttle, backoff
+from deckgen.delivery.journal import Journal, JournalBusy
+from deckgen.delivery.pacing import Throttle, backoff
 
 REPO = Path(__file__).resolve().parent.parent
 ROWS = [(f"r{k}@example.com", f"r{k}@example.com", f"R{k}@example.com") for k in range(5)]
@@ -65,7 +65,7 @@ def test_every_step_is_committed_when_it_returns(tmp_path):
     code = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from deckgen.mail.journal import Journal\n"
+        "from deckgen.delivery.journal import Journal\n"
         f"j = Journal(Path({str(path)!r}))\n"
         "j.add_campaign('c', 'x', 'default', 'l')\n"
         f"j.enqueue('c', {ROWS!r})\n"

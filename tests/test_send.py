@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from smtpserver import Mailbox, free_port, smtp_server
 
 from deckgen.cli import main
-from deckgen.mail.subscribers import verify_unsubscribe_token
+from deckgen.delivery.subscribers import verify_unsubscribe_token
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-0123456789abcdef"
@@ -527,7 +527,7 @@ class _Stub:
     [(_Stub(), "sent"), (_Stub(fail_send=True), "deferred"), (_Stub(fail_reply=True), "unknown")],
 )
 def test_a_drop_before_the_end_of_data_is_retried_after_it_unknown(stub, state):
-    from deckgen.mail.smtp import Connection, Server
+    from deckgen.delivery.smtp import Connection, Server
 
     connection = Connection(Server("127.0.0.1", 25, "none"))
     connection._smtp = stub
@@ -553,7 +553,7 @@ def test_header_values_with_line_breaks_are_refused_per_copy():
 @given(st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"")))
 @settings(max_examples=300, derandomize=True)
 def test_dot_stuffing_doubles_exactly_the_dots_that_start_a_line(data):
-    from deckgen.mail.smtp import dot_stuff
+    from deckgen.delivery.smtp import dot_stuff
 
     assert dot_stuff(data) == re.sub(rb"(?m)^\.", b"..", data)
     crlf = data.replace(b"\n", b"\r\n")

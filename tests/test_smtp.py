@@ -1,4 +1,4 @@
-"""deckgen.mail.smtp against a real encrypting server: STARTTLS (the default), TLS from the
+"""deckgen.delivery.smtp against a real encrypting server: STARTTLS (the default), TLS from the
 first byte (port 465), logins, and the certificate and server mistakes a user meets.
 
 The server is aiosmtpd on 127.0.0.1 with a certificate from a throwaway authority made by

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.errors import InputError
-from deckgen.mail.subscribers import (
+from deckgen.delivery.subscribers import (
     add_suppressions,
     normalize_address,
     read_subscribers,
@@ -17,6 +16,7 @@ from deckgen.mail.subscribers import (
     unsubscribe_token,
     verify_unsubscribe_token,
 )
+from deckgen.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "send"
 REPO = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def test_not_utf8_says_how_to_fix(tmp_path):
 
 
 def test_known_addresses_skip_the_validator(monkeypatch):
-    import deckgen.mail.subscribers as subscribers
+    import deckgen.delivery.subscribers as subscribers
 
     calls = []
     real = subscribers.normalize_address

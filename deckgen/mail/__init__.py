@@ -1,1 +1,4 @@
-"""Email: message building, compatibility checks and sending."""
+"""Email: the message (MIME structure, headers, per-recipient copies) and client support checks.
+
+Sending it is `deckgen.delivery`.
+"""
