@@ -181,6 +181,8 @@ def load_document(
     own = content_root(path)
     if own.is_relative_to(root.resolve()):
         own = root.resolve()
+    if remote is None:  # check, preview, send: what a build downloaded, nothing more
+        remote = remote_pictures(root / "build", offline=True)
     try:
         doc, warnings = read_document(path, own, remote=remote, infos=result.infos)
     except InputError as exc:

@@ -606,8 +606,9 @@ CASES = [
             ("image-symlink-outside", fixture("content/image-symlink.md", symlink_out), 8,
              "picture 'images/lien.png' is outside the project ("),
             ("image-url-offline", fixture("content/image-url.md"), 8,
-             "picture 'https://example.com/schema.png' is on the web and --offline forbids "
-             "downloads (not in the cache): a placeholder"),
+             "picture 'https://example.com/schema.png' is on the web and was not downloaded: "
+             "--offline forbids it (deckgen build downloads it once, into "
+             "build/.deckgen/pictures): a placeholder"),
         )
         for case in (
             Case(cid, "content", setup, 0, f"{X}:{line}: warning: {start}", prefix=True,

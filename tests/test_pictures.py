@@ -240,7 +240,7 @@ def test_unreachable_and_offline_remote_pictures_become_placeholders(tmp_path, s
     doc, warnings = read_document(
         tmp_path / "talk.md", tmp_path, RemotePictures(tmp_path / "cache", offline=True)
     )
-    assert all("--offline" in w.message for w in warnings)
+    assert all("--offline forbids it" in w.message for w in warnings)
 
 
 # ---------------------------------------------------------------------------- the project root

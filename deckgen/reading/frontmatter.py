@@ -158,11 +158,11 @@ def parse_meta(
 
 
 def _plain_text(value: str) -> str:
-    """Front matter text as shown: HTML line breaks and tags other tools allow there
-    (``subtitle: <br> Eccomas 2022``) become spaces."""
+    """Front matter text as shown: the HTML line breaks other tools allow there
+    (``subtitle: <br> Eccomas 2022``) become spaces; any other text stays as written."""
     if "<" not in value:
         return value
-    return " ".join(re.sub(r"<[^<>]+>", " ", value).split())
+    return " ".join(re.sub(r"<br\s*/?>", " ", value, flags=re.I).split())
 
 
 def _people(value: Any) -> str:

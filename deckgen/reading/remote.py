@@ -41,7 +41,10 @@ class RemotePictures:
         if path.is_file():
             return path.read_bytes(), ""
         if self.offline:
-            return None, "is on the web and --offline forbids downloads (not in the cache)"
+            return None, (
+                "is on the web and was not downloaded: --offline forbids it (deckgen build "
+                "downloads it once, into build/.deckgen/pictures)"
+            )
         if url in self.failed:
             return None, self.failed[url]
         data, problem = self._download(url)
