@@ -48,13 +48,14 @@ class Written:
 
 @dataclass
 class ToConvert:
-    """A deck of a job that asked for PDFs: the file LibreOffice reads, and where each
-    PDF goes."""
+    """A job that asked for PDFs: the deck LibreOffice reads, where each PDF goes, and the
+    job's other outputs, staged until its PDFs are made (then all are written, or none)."""
 
     deck: Path
     targets: dict[str, Path]  # "pdf" | "handout" -> output path
     slides: int
     source: Path  # the content file, for errors
+    staged: list[tuple[Path, Path, str]] = field(default_factory=list)  # (staged, final, what)
 
 
 @dataclass
@@ -390,18 +391,21 @@ def build_documents(
                     Diagnostic(
                         item.source,
                         None,
-                        f"LibreOffice could not make the PDF of {item.deck.name}: {problem} "
-                        "(the deck and newsletter were written; any previous PDF is left as it was)",
+                        f"LibreOffice could not make the PDF of {item.deck.name}: {problem}; "
+                        "nothing was written for it (its previous outputs are as they were)",
                     )
                 )
                 continue
+            # The PDFs are made: now the job's outputs are written, all of them together.
             made = {"pdf": job.slides, "handout": job.handout}
+            outputs = list(item.staged)
             for kind, target in item.targets.items():
-                data = made[kind].read_bytes()  # type: ignore[union-attr]
-                write_bytes_atomic(target, data)
                 what = f"{item.slides} pages" + (
                     ", each slide with its notes" if kind == "handout" else ""
                 )
+                outputs.append((made[kind], target, what))  # type: ignore[arg-type]
+            for staged, target, what in outputs:
+                write_bytes_atomic(target, staged.read_bytes())
                 collect(BuildResult(written=[Written(target, what)]))
 
 
@@ -433,7 +437,7 @@ def run_jobs(
 ) -> list[BuildResult]:
     """Build each (document, theme) pair, whose theme is loaded in `cache`; one result per
     pair, in order, each given to `on_outcome` as soon as it is there. With PDF formats,
-    decks not kept as outputs go to `convert_dir` for LibreOffice."""
+    each pair's outputs are staged in `convert_dir` until LibreOffice has made its PDFs."""
     job = _Job(cache, settings, root, out_dir, formats, strict, convert_dir)
     workers = min(os.cpu_count() or 1, len(jobs)) if parallel else 1
     outcomes: list[BuildResult] = []
@@ -477,7 +481,7 @@ class _Job:
     out_dir: Path
     formats: tuple[str, ...]
     strict: bool = False  # a warning while rendering: nothing written for this pair
-    convert_dir: Path | None = None  # decks for LibreOffice when not written as outputs
+    convert_dir: Path | None = None  # with PDF formats: outputs staged here until converted
 
     def run(
         self, doc: Document, name: str, progress: Callable[[str, int, int], None] | None
@@ -506,13 +510,9 @@ class _Job:
                 result.errors.extend(exc.diagnostics)
                 return result
             slides = len(prs.slides)
-            deck_path = output_path(out_dir, name, doc.stem, ".pptx")
-            if "deck" not in formats:  # only for LibreOffice
-                assert self.convert_dir is not None
-                deck_path = self.convert_dir / name / f"{doc.stem}.pptx"
             pending.append(
                 (
-                    deck_path,
+                    output_path(out_dir, name, doc.stem, ".pptx"),
                     lambda handle, prs=prs: pptx_speed.save(prs, handle),
                     f"{slides} slides",
                 )
@@ -543,10 +543,22 @@ class _Job:
                 )
         if self.strict and result.warnings:
             return result
-        for target, write, what in pending:
-            write_atomic(target, write)
-            if self.convert_dir is None or not target.is_relative_to(self.convert_dir):
+        if not pdfs:
+            for target, write, what in pending:
+                write_atomic(target, write)
                 result.written.append(Written(target, what))
-        if pdfs:
-            result.to_convert.append(ToConvert(pending[0][0], pdfs, slides, doc.path))
+            return result
+        # PDFs asked for: every output is staged beside the deck LibreOffice reads, and
+        # written only once the PDFs are made, so a failed conversion leaves the previous
+        # outputs of this file as they were, never a new deck beside an old PDF.
+        assert self.convert_dir is not None
+        item = ToConvert(Path(), pdfs, slides, doc.path)
+        for target, write, what in pending:
+            staged = self.convert_dir / name / target.name
+            write_atomic(staged, write)
+            if target.suffix == ".pptx":
+                item.deck = staged
+            if "deck" in formats or target.suffix != ".pptx":
+                item.staged.append((staged, target, what))
+        result.to_convert.append(item)
         return result

@@ -238,3 +238,64 @@ def test_watch_does_not_make_pdfs(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert main(["build", "--watch", "--format", "pdf"]) == 2
     assert "--watch rebuilds decks and newsletters, not PDFs" in capsys.readouterr().err
+
+
+class _FailingExport:
+    """A stand-in for clients.PdfExport that converts nothing: the deck whose name is in
+    `fail` gets LibreOffice's kind of problem, the others a small PDF."""
+
+    fail = "medias-vs-reseaux.pptx"
+
+    def __init__(self):
+        self.jobs: list[clients.PdfJob] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def add(self, job: clients.PdfJob) -> None:
+        assert job.deck.is_file()  # complete when handed over
+        self.jobs.append(job)
+
+    def finish(self, timeout: float) -> list[str | None]:
+        problems: list[str | None] = []
+        for job in self.jobs:
+            if job.deck.name == self.fail:
+                problems.append("General Error. General input/output error.")
+                continue
+            for target in (job.slides, job.handout):
+                if target is not None:
+                    target.write_bytes(b"%PDF-1.7 stand-in")
+            problems.append(None)
+        return problems
+
+
+def test_a_failed_pdf_writes_nothing_for_its_file_and_keeps_its_previous_outputs(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(clients, "PdfExport", _FailingExport)
+    out = tmp_path / "out"
+    before = {
+        "medias-vs-reseaux.pptx": b"the previous deck",
+        "medias-vs-reseaux.html": b"the previous page",
+        "medias-vs-reseaux.pdf": b"the previous PDF",
+    }
+    (out / "default").mkdir(parents=True)
+    for name, data in before.items():
+        (out / "default" / name).write_bytes(data)
+    code = main(["build", "--format", "all", "--format", "pdf", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "could not make the PDF of medias-vs-reseaux.pptx" in err
+    assert "nothing was written for it" in err
+    # The failed file: every previous output exactly as it was, no new one beside them.
+    for name, data in before.items():
+        assert (out / "default" / name).read_bytes() == data
+    assert not (out / "default" / "medias-vs-reseaux.txt").exists()
+    # The other file: all its outputs, its PDF included.
+    names = {p.name for p in (out / "default").iterdir()}
+    for suffix in (".pptx", ".html", ".txt", ".eml", ".pdf"):
+        assert f"formation-medias-sociaux-pme{suffix}" in names
