@@ -230,14 +230,17 @@ def safe_url(url: str) -> str:
     return ""
 
 
-def sanitize(html: str) -> str:
-    """Author-written HTML reduced to what is safe and useful in an email."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "tel"},
-        link_rel="noopener noreferrer",
+def sanitize(html: str) -> Markup:
+    """Author-written HTML reduced to what is safe and useful in an email. Markup: what nh3
+    keeps is HTML to show, not text to escape (escaped, an email showed the tags)."""
+    return Markup(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto", "tel"},
+            link_rel="noopener noreferrer",
+        )
     )
 
 
