@@ -81,6 +81,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument(
+        "--offline",
+        action="store_true",
+        help="never download remote (http/https) pictures: use the cache, else a placeholder",
+    )
+    b.add_argument(
         "--watch",
         action="store_true",
         help="build, then rebuild what each save changes (content, theme, template) until Ctrl-C",
@@ -454,9 +459,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=progress,
         on_written=written,
         strict=args.strict,
+        offline=args.offline,
     )
     # Errors first: they are what stops the build; warnings follow.
     _report(result)
+    if not args.quiet:
+        for info in result.infos:  # what deckgen decided: the dialect, a guessed language
+            print(info, file=sys.stderr)
     if args.strict and result.warnings and not result.errors:
         print(
             f"deckgen: {len(result.warnings)} warning(s) and --strict: failing; "

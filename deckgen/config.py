@@ -33,6 +33,7 @@ class Settings:
     smtp_user: str = ""
     smtp_security: str = ""  # starttls (default), tls or none (loopback only)
     suppression_list: str = ""  # default: suppressions.csv at the project root
+    lang: str = ""  # the content files' language when their front matter gives none
 
 
 def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:

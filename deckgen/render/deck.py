@@ -20,6 +20,7 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.presentation import Presentation as PresentationType
 from pptx.util import Emu, Pt
 
+from ..errors import Diagnostic, did_you_mean
 from ..model import (
     Block,
     Chart,
@@ -45,9 +46,11 @@ from .plan import (
     CELL_Y,
     INSET_X,
     INSET_Y,
+    BackgroundFrame,
     ChartFrame,
     Geometry,
     ImageFrame,
+    PlaceholderFrame,
     PlannedSlide,
     Planner,
     Rect,
@@ -108,8 +111,42 @@ def _prepare(theme: Theme, drawing: bool = True):
             for kind, layout in layouts.items()
         },
         template.title_caps(layouts.values()),
+        # Every layout by name, read as the kinds' are: a slide may name one.
+        {name: template.layout_boxes(layout) for name, layout in _all_layouts(prs).items()},
     )
     return prs, layouts, logos, geometry
+
+
+def _all_layouts(prs) -> dict:
+    """Every layout of the template by name (the first of each name, master by master)."""
+    by_name: dict = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            by_name.setdefault(layout.name, layout)
+    return by_name
+
+
+def layout_problems(doc: Document, theme: Theme) -> list[Diagnostic]:
+    """A warning for each slide naming a layout the theme's template lacks (with "did
+    you mean"); such a slide is built on its kind's layout."""
+    wanted = [s for s in doc.slides if s.layout]
+    if not wanted:
+        return []
+    names = list(_all_layouts(Presentation(io.BytesIO(theme.template))))
+    out = []
+    for slide in wanted:
+        if slide.layout not in names:
+            out.append(
+                Diagnostic(
+                    doc.path,
+                    slide.layout_line or slide.line,
+                    f"layout '{slide.layout}' is not in the template of theme '{theme.name}'"
+                    f"{did_you_mean(slide.layout, names)}; it has: {', '.join(names)}. The "
+                    "slide is built on its usual layout",
+                    "warning",
+                )
+            )
+    return out
 
 
 def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> Planner:
@@ -163,7 +200,7 @@ class _Drawer:
         self.lang = doc.meta.lang
         self.colors = theme.colors
         self.mono = theme.fonts.mono
-        footer = theme.slides.footer or doc.meta.title
+        footer = doc.meta.footer or theme.slides.footer or doc.meta.title
         self.placeholders = {
             kind: _placeholder_templates(layout) for kind, layout in layouts.items()
         }
@@ -180,19 +217,48 @@ class _Drawer:
         }
         self.notes = pptx_xml.NotesWriter(prs, self.lang, theme.fonts.body)
         self.title_boxes: dict[str, Rect | None] = {}
+        self.footer_text = footer
+        self.named = _all_layouts(prs)
+
+    def layout_of(self, plan: PlannedSlide) -> str:
+        """The key of the layout a planned slide is drawn on: its kind's, or the layout it
+        names (its placeholders and footers read once, like the kinds')."""
+        if plan.layout and plan.layout in self.named:
+            key = "layout:" + plan.layout
+            if key not in self.layouts:
+                layout = self.named[plan.layout]
+                self.layouts[key] = layout
+                self.placeholders[key] = _placeholder_templates(layout)
+                self.footers[key] = pptx_xml.footer_templates(
+                    layout,
+                    self.footer_text,
+                    self.theme.slides.slide_numbers,
+                    lang=self.lang,
+                    font=self.theme.fonts.body,
+                    color=self.theme.colors.muted,
+                )
+            return key
+        return plan.kind if plan.kind in self.layouts else "content"
 
     def draw(self, plan: PlannedSlide, number: int) -> None:
-        kind = plan.kind if plan.kind in self.layouts else "content"
+        kind = self.layout_of(plan)
         # Slides with charts or pictures, and the first notes page, go through python-pptx's
         # API after the XML is written; the others stay text (never parsed, 2x faster).
-        plain = not any(isinstance(f, ChartFrame | ImageFrame) for f in plan.frames) and (
-            not plan.notes or self.notes.ready
-        )
+        plain = not any(
+            isinstance(f, ChartFrame | ImageFrame | BackgroundFrame) for f in plan.frames
+        ) and (not plan.notes or self.notes.ready)
         slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind], plain)
         title_nv, title_align, bodies = self.placeholders[kind]
         shapes: list[str] = []
         later: list = []  # charts and pictures, drawn with python-pptx once the XML is in
         shape_id = 2
+        for frame in plan.frames:
+            full = isinstance(frame, BackgroundFrame) and frame.rect.w == self.prs.slide_width
+            if full and (plan.title or len(plan.frames) > 1):
+                # A full-bleed picture under text: a veil of the theme's background colour
+                # keeps the text readable (the picture is sent behind it, below).
+                shapes.append(pptx_xml.veil(shape_id, frame.rect, self.colors.background, 0.72))
+                shape_id += 1
         if plan.title and title_nv is not None:
             runs = self.runs(slide_part, plan.title, plan.title_size)
             body = pptx_xml.text_body(
@@ -220,6 +286,9 @@ class _Drawer:
             elif isinstance(frame, TableFrame):
                 shapes.append(self.table(slide_part, shape_id, frame))
                 shape_id += 1
+            elif isinstance(frame, PlaceholderFrame):
+                shapes.append(self.missing_picture(slide_part, shape_id, frame))
+                shape_id += 1
             else:
                 later.append(frame)
         if plan.kind != "title":
@@ -229,6 +298,8 @@ class _Drawer:
         for frame in later:
             if isinstance(frame, ChartFrame):
                 self.draw_chart(slide_part.slide, frame)
+            elif isinstance(frame, BackgroundFrame):
+                self.draw_background(slide_part.slide, frame)
             elif isinstance(frame, ImageFrame):
                 self.draw_image(slide_part.slide, frame)
         if later and plan.kind != "title":
@@ -394,12 +465,34 @@ class _Drawer:
         pptx_xml.fix_chart_axis_ids(chart)
         pptx_xml.set_chart_language(chart, self.lang)
 
-    def draw_image(self, slide, frame: ImageFrame) -> None:
+    def draw_image(self, slide, frame: ImageFrame):
         asset = self.doc.assets[frame.asset]
         x, y, w, h = _xywh(frame.rect)
         picture = slide.shapes.add_picture(io.BytesIO(asset.data), x, y, w, h)
         picture.name = "Picture"
         pptx_xml.set_alt_text(picture, frame.alt)
+        if asset.svg is not None:  # PowerPoint shows the SVG, older readers the PNG
+            pptx_xml.add_svg(picture, slide.part, asset.svg)
+        return picture
+
+    def draw_background(self, slide, frame: BackgroundFrame) -> None:
+        """The picture behind everything on the slide, cropped to fill its box."""
+        picture = self.draw_image(slide, ImageFrame(frame.rect, frame.asset, frame.alt))
+        picture.name = "Background Picture"
+        picture.crop_left, picture.crop_top, picture.crop_right, picture.crop_bottom = frame.crop
+        pptx_xml.send_to_back(slide.shapes._spTree, picture._element)
+
+    def missing_picture(self, slide_part, shape_id: int, frame: PlaceholderFrame) -> str:
+        para = frame.para
+        runs = self.runs(slide_part, para.runs, para.size, italic=True, color=self.colors.muted)
+        body = pptx_xml.text_body(
+            [pptx_xml.paragraph(runs, self.lang, para.size, align="center")],
+            (INSET_X * 2, INSET_Y * 2),
+            "middle",
+        )
+        return pptx_xml.text_box(
+            shape_id, "Missing Picture", frame.rect, body, "F3F4F6", line=self.colors.muted
+        )
 
 
 def _placeholder_templates(layout):
