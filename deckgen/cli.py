@@ -164,6 +164,13 @@ def _add_send_commands(commands) -> None:
         "--rate", type=_positive(float), metavar="N", help="at most N messages per second"
     )
     s.add_argument(
+        "--connections",
+        type=_positive(int),
+        default=10,
+        metavar="N",
+        help="SMTP connections at once (default 10; fewer when the relay says too many)",
+    )
+    s.add_argument(
         "--per-hour",
         type=_positive(int),
         metavar="N",

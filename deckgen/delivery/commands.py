@@ -233,7 +233,9 @@ def _campaign(
         )
     todo = sum(1 for s in subscribers if states[s.key][0] in ("queued", "deferred"))
     print(f"campaign {cid}: {todo} to send, {len(subscribers) - todo} already done{skipped}")
-    policy = Policy(args.rate, args.per_hour, args.retry_base, args.max_attempts)
+    policy = Policy(
+        args.rate, args.per_hour, args.retry_base, args.max_attempts, args.connections
+    )
     progress = _Progress(todo, sys.stderr.isatty())
     with Stop() as stop:
         try:
@@ -244,6 +246,8 @@ def _campaign(
             progress.done()
     for line in report.problems:
         print(line, file=sys.stderr)
+    if report.throttling:
+        print(f"deckgen: {report.throttling}", file=sys.stderr)
     # From the journal, not from this run alone: a run killed after a bounce and before
     # this point still gets its bounces suppressed by the next one.
     bounced = [r.address for r in journal.rows(cid, ("failed",)) if is_hard_bounce(r.reply)]
@@ -265,7 +269,7 @@ def _campaign(
     )
     if report.interrupted:
         print(
-            "deckgen: stopped by Ctrl-C after the message in flight; run the same command "
+            "deckgen: stopped by Ctrl-C after the messages in flight; run the same command "
             "to resume",
             file=sys.stderr,
         )

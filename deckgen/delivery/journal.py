@@ -22,6 +22,9 @@ page cache, as soon as the commit returns. What NORMAL gives up is the last comm
 power cut or a kernel crash; ``durable=True`` (``--durable``) makes each commit wait for the
 disk (``synchronous=FULL``, one fsync per transition) for machines where that matters.
 
+The connections of a run (threads, see `deckgen.delivery.run`) share one `Journal`: its
+methods take a lock, one statement at a time, so each transition is still its own commit.
+
 A lock file beside the database (``flock``, released by the kernel even on SIGKILL) keeps
 two ``deckgen send`` processes from working on one journal at once: two senders would each
 send what the other has not marked yet.
@@ -30,13 +33,16 @@ send what the other has not marked yet.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import sqlite3
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import InputError
 
@@ -77,6 +83,20 @@ class Row:
     message_id: str
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """One thread at a time on the SQLite connection (the run's connections share it)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
+
+
 class JournalBusy(InputError):
     """Another deckgen send holds the journal."""
 
@@ -101,11 +121,13 @@ class Journal:
                     path,
                 ) from None
         # Autocommit: each statement below is its own transaction, committed on return.
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=10)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.executescript(SCHEMA)
 
+    @_serialized
     def close(self) -> None:
         self._db.close()
         if self._lock_fd is not None:
@@ -120,15 +142,18 @@ class Journal:
 
     # -------------------------------------------------------------- campaigns
 
+    @_serialized
     def add_campaign(self, campaign: str, content: str, theme: str, list_path: str) -> None:
         self._db.execute(
             "INSERT OR IGNORE INTO campaign VALUES (?, ?, ?, ?, ?)",
             (campaign, content, theme, list_path, time.time()),
         )
 
+    @_serialized
     def campaigns(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM campaign ORDER BY created")]
 
+    @_serialized
     def has_campaign(self, campaign: str) -> bool:
         return (
             self._db.execute("SELECT 1 FROM campaign WHERE id = ?", (campaign,)).fetchone()
@@ -137,6 +162,7 @@ class Journal:
 
     # -------------------------------------------------------------- queue
 
+    @_serialized
     def enqueue(self, campaign: str, recipients: Iterable[tuple[str, str, str]]) -> int:
         """Queue (key, address, raw) rows not already in the campaign, in one transaction.
         Returns how many were new."""
@@ -150,12 +176,14 @@ class Journal:
             )
             return self._db.total_changes - before
 
+    @_serialized
     def known_addresses(self, campaign: str) -> dict[str, str]:
         """List spelling -> normalized address of every row already checked and queued."""
         return dict(
             self._db.execute("SELECT raw, address FROM delivery WHERE campaign = ?", (campaign,))
         )
 
+    @_serialized
     def rows(self, campaign: str, states: Iterable[str] = STATES) -> list[Row]:
         wanted = tuple(states)
         marks = ",".join("?" * len(wanted))
@@ -168,6 +196,7 @@ class Journal:
             )
         ]
 
+    @_serialized
     def states(self, campaign: str) -> dict[str, tuple[str, int]]:
         """recipient -> (state, attempts)."""
         return {
@@ -177,6 +206,7 @@ class Journal:
             )
         }
 
+    @_serialized
     def requeue_unknown(self, campaign: str) -> int:
         """--retry-unknown: put 'sending' rows back in the queue (they may arrive twice)."""
         cursor = self._db.execute(
@@ -188,12 +218,15 @@ class Journal:
 
     # -------------------------------------------------------------- transitions (one commit each)
 
+    @_serialized
     def mark_sending(self, campaign: str, recipient: str, message_id: str) -> None:
         self._set(campaign, recipient, "sending", None, message_id=message_id)
 
+    @_serialized
     def mark_sent(self, campaign: str, recipient: str, reply: str) -> None:
         self._set(campaign, recipient, "sent", reply)
 
+    @_serialized
     def mark_deferred(self, campaign: str, recipient: str, reply: str) -> int:
         """Returns the attempts so far."""
         self._db.execute(
@@ -207,8 +240,15 @@ class Journal:
         ).fetchone()
         return row[0] if row else 0
 
+    @_serialized
     def mark_failed(self, campaign: str, recipient: str, reply: str) -> None:
         self._set(campaign, recipient, "failed", reply, attempts_plus=1)
+
+    @_serialized
+    def mark_requeued(self, campaign: str, recipient: str, reply: str) -> None:
+        """Back to the queue as it was, attempts unchanged: the relay throttled us, the
+        recipient is not at fault (its data was refused or never sent)."""
+        self._set(campaign, recipient, "queued", reply)
 
     def _set(
         self,
@@ -228,6 +268,7 @@ class Journal:
 
     # -------------------------------------------------------------- reports
 
+    @_serialized
     def summary(self, campaign: str) -> Counter[str]:
         counts: Counter[str] = Counter({state: 0 for state in STATES})
         counts.update(
@@ -240,6 +281,7 @@ class Journal:
         )
         return counts
 
+    @_serialized
     def sent_since(self, since: float) -> list[float]:
         """When each message of every campaign sent after `since` was sent (hourly cap:
         a relay's limit counts every message of the account, whatever the campaign)."""
