@@ -385,10 +385,11 @@ def deliver(
     stop: Stop,
     list_path: Path,
     progress: Callable[[Counter[str]], None] = lambda counts: None,
+    states: dict[str, tuple[str, int]] | None = None,
 ) -> RunReport:
     """Send every subscriber's message not yet sent over a pool of connections, recording
-    each step in the journal."""
-    states = journal.states(campaign.id)
+    each step in the journal (`states`: the journal's, if the caller just read them)."""
+    states = states if states is not None else journal.states(campaign.id)
     todo = [s for s in subscribers if states.get(s.key, ("queued", 0))[0] in ("queued", "deferred")]
     run = _Run(campaign, journal, server, policy, stop, list_path, progress, todo)
     report = run.report
