@@ -421,7 +421,9 @@ def test_status_prints_the_summary_and_failures(project, capsys):
     out = capsys.readouterr().out
     assert out.startswith(
         "campaign lettre.default.abonnes: 4 recipients: 3 sent, 0 queued, 0 deferred, "
-        "1 failed, 0 unknown\n  failed (permanent, not retried):\n"
+        "1 failed, 0 unknown\n  came back (deckgen bounces): 0 hard bounce(s), 0 soft, "
+        "0 complaint(s), 0 unsubscribe(s); bounce rate 0.00 %, complaint rate 0.000 % of 3 "
+        "sent\n  failed (permanent, not retried):\n"
         f"    {address(2)}  550 5.1.1 no such mailbox here"
     )
     assert main(["send", "--status", "lettre.default.abonne"]) == 2

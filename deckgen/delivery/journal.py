@@ -70,7 +70,32 @@ CREATE TABLE IF NOT EXISTS delivery (
     PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS delivery_sent ON delivery (state, updated);
+-- deckgen bounces: a bounce, complaint or unsubscribe is found by the original Message-ID.
+CREATE INDEX IF NOT EXISTS delivery_message_id ON delivery (message_id);
+-- Every message deckgen bounces has read (its Message-ID, or a hash): each is read once.
+CREATE TABLE IF NOT EXISTS report (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,               -- dsn, arf, unsubscribe, auto-reply, ignored
+    received REAL NOT NULL
+) WITHOUT ROWID;
+-- What the reports said about each recipient, per campaign ('' when none matched).
+CREATE TABLE IF NOT EXISTS feedback (
+    report TEXT NOT NULL,
+    campaign TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint', 'unsubscribe')),
+    status TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    at REAL NOT NULL,
+    suppressed INTEGER NOT NULL DEFAULT 0,  -- 1 once on the suppression list
+    PRIMARY KEY (report, recipient, kind)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS feedback_recipient ON feedback (recipient, kind);
 """
+
+# Suppression reasons, by kind of feedback.
+SUPPRESSION_REASONS = {"hard": "bounced", "complaint": "complained", "unsubscribe": "unsubscribed"}
+SOFT_LIMIT = 3  # soft bounces on this many campaigns make a hard one
 
 
 @dataclass(frozen=True)
@@ -293,6 +318,89 @@ class Journal:
                 (since,),
             )
         ]
+
+    # -------------------------------------------------------------- what came back
+
+    @_serialized
+    def has_report(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM report WHERE key = ?", (key,)).fetchone() is not None
+
+    @_serialized
+    def match(self, message_id: str, address: str) -> tuple[str, str] | None:
+        """(campaign, recipient) a report is about: by the original Message-ID, else the
+        latest campaign sent to that address; None when this journal never sent to it."""
+        if message_id:
+            row = self._db.execute(
+                "SELECT campaign, recipient FROM delivery WHERE message_id = ?", (message_id,)
+            ).fetchone()
+            if row:
+                return row[0], row[1]
+        if address:
+            row = self._db.execute(
+                "SELECT campaign, recipient FROM delivery WHERE recipient = ? "
+                "AND state IN ('sent', 'sending') ORDER BY updated DESC LIMIT 1",
+                (address.lower(),),
+            ).fetchone()
+            if row:
+                return row[0], row[1]
+        return None
+
+    @_serialized
+    def add_report(
+        self, key: str, kind: str, findings: Iterable[tuple[str, str, str, str, str]]
+    ) -> None:
+        """A report read, with its (campaign, recipient, kind, status, detail), in one
+        transaction: reading it again adds nothing."""
+        now = time.time()
+        with self._transaction():
+            self._db.execute("INSERT OR IGNORE INTO report VALUES (?, ?, ?)", (key, kind, now))
+            self._db.executemany(
+                "INSERT OR IGNORE INTO feedback (report, campaign, recipient, kind, status, "
+                "detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((key, *finding, now) for finding in findings),
+            )
+
+    @_serialized
+    def to_suppress(self) -> dict[str, str]:
+        """recipient -> reason for everyone the feedback puts on the suppression list and
+        who is not there yet: a hard bounce, a complaint, an unsubscribe, or soft bounces
+        on `SOFT_LIMIT` campaigns."""
+        found: dict[str, str] = {}
+        for recipient, kind in self._db.execute(
+            "SELECT recipient, kind FROM feedback WHERE suppressed = 0 AND kind != 'soft' "
+            "ORDER BY at"
+        ):
+            found.setdefault(recipient, SUPPRESSION_REASONS[kind])
+        for (recipient,) in self._db.execute(
+            "SELECT recipient FROM feedback WHERE kind = 'soft' AND campaign != '' "
+            "GROUP BY recipient HAVING COUNT(DISTINCT campaign) >= ? AND MIN(suppressed) = 0",
+            (SOFT_LIMIT,),
+        ):
+            found.setdefault(recipient, f"bounced ({SOFT_LIMIT} soft bounces)")
+        return found
+
+    @_serialized
+    def mark_suppressed(self, recipients: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE feedback SET suppressed = 1 WHERE recipient = ?",
+                ((r,) for r in recipients),
+            )
+
+    @_serialized
+    def feedback(self, campaign: str) -> Counter[str]:
+        """Recipients per kind of feedback for one campaign (each counted once per kind)."""
+        counts: Counter[str] = Counter({"hard": 0, "soft": 0, "complaint": 0, "unsubscribe": 0})
+        counts.update(
+            dict(
+                self._db.execute(
+                    "SELECT kind, COUNT(DISTINCT recipient) FROM feedback WHERE campaign = ? "
+                    "GROUP BY kind",
+                    (campaign,),
+                ).fetchall()
+            )
+        )
+        return counts
 
     def _transaction(self):
         db = self._db
