@@ -174,7 +174,9 @@ def _read_dsn(message: EmailMessage, part: Message, report: Report) -> None:
         report.findings.append(finding)
         if final and final != address:  # matched by either, the journal decides
             report.findings.append(Finding(kind, final, status, detail, original))
-    if not report.findings and not any(
+    if not report.findings and message.get("X-Failed-Recipients"):
+        _read_plain_bounce(message, report)  # a recipient that is a pipe or a file: Exim
+    elif not report.findings and not any(
         b.get("action", "").strip().lower() in ("delivered", "relayed", "expanded")
         for b in recipients
     ):
