@@ -4,7 +4,9 @@ mailed twice, nobody skipped without being reported, through throttling, SIGKILL
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -187,3 +189,68 @@ def test_ctrl_c_in_process_over_eight_connections(project, capsys):
         code, out, err = send(capsys, port, "--resume")
         assert code == 0, err
         assert mailbox.count() == {address(k): 1 for k in range(300)}
+
+
+# ---------------------------------------------------------------------------- a real relay
+
+
+@pytest.fixture
+def relay_postfix():
+    """Postfix on 127.0.0.1 (PIPELINING offered by a real smtpd), relaying to aiosmtpd."""
+    from postfix import available, postfix
+    from realclients import clients_required
+    from smtpserver import free_port
+
+    why = available()
+    if why:
+        if clients_required():
+            pytest.fail(f"{why}; DECKGEN_REQUIRE_CLIENTS=1 requires it", pytrace=False)
+        pytest.skip(why)
+
+    @contextlib.contextmanager
+    def start(**settings):
+        with smtp_server() as (mailbox, port):
+            with postfix(free_port(), port, settings=settings) as instance:
+                yield mailbox, instance
+
+    return start
+
+
+def _arrived(mailbox: Mailbox, count: int, timeout: float = 60) -> Counter[str]:
+    deadline = time.monotonic() + timeout
+    while sum(mailbox.count().values()) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return settled(mailbox)
+
+
+@pytest.mark.realclient
+def test_pipelining_against_postfix(project, capsys, relay_postfix):
+    write_list(project / "abonnes.csv", 200)
+    with relay_postfix() as (mailbox, postfix):
+        code, out, err = send(capsys, postfix.port, "--connections", "4")
+        assert code == 0, err
+        assert _arrived(mailbox, 200) == {address(k): 1 for k in range(200)}
+        log = postfix.log.read_text(encoding="utf-8")
+    # Postfix's smtpd checks the client's pipelining: it logs "improper command
+    # pipelining" for a client that sends ahead when it may not. Ours may, and did.
+    assert "improper command pipelining" not in log
+    assert re.search(r"disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=\d+ rcpt=\d+", log)
+
+
+@pytest.mark.realclient
+def test_postfix_rate_limits_slow_the_run_down(project, capsys, relay_postfix):
+    """Postfix's anvil: at most 30 messages per client every 2 seconds; over that its
+    smtpd answers with a 4.7.x "too much mail" reply (a real throttling reply)."""
+    write_list(project / "abonnes.csv", 150)
+    limits = {
+        "smtpd_client_message_rate_limit": "30",
+        "anvil_rate_time_unit": "2s",
+        "smtpd_client_event_limit_exceptions": "",
+    }
+    with relay_postfix(**limits) as (mailbox, postfix):
+        code, out, err = send(capsys, postfix.port, "--connections", "6", "--retry-base", "0.5")
+        assert code == 0, err
+        assert _arrived(mailbox, 150) == {address(k): 1 for k in range(150)}
+    # Postfix's "450 4.7.1 Error: too much mail from 127.0.0.1" (it does not log it).
+    assert "the relay throttled this run" in err
+    assert set(attempts(project).values()) == {0}
