@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from deckgen import typography  # noqa: E402
 from deckgen.newsletter import Personalizer  # noqa: E402
-from deckgen.reader import read_document  # noqa: E402
+from deckgen.reading import read_document  # noqa: E402
 from deckgen.render import email  # noqa: E402
 from deckgen.render.text import render_text  # noqa: E402
 from deckgen.themes import load_theme  # noqa: E402

@@ -370,7 +370,7 @@ def naive_peer(args, sink: Sink) -> float:
     from deckgen import typography
     from deckgen.mail.message import Envelope, build_message, to_bytes
     from deckgen.newsletter import Personalizer
-    from deckgen.reader import read_document
+    from deckgen.reading import read_document
     from deckgen.render import email
     from deckgen.themes import load_theme
 

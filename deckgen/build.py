@@ -2,6 +2,11 @@
 
 A bad file is reported and skipped; the others are still built, and the run reports every
 problem at once (the CLI then exits 1). Themes are loaded and validated once per build.
+
+The PDF outputs (``pdf``: one page per slide; ``handout``: one page per slide with its
+speaker notes beneath) come from one LibreOffice for the whole build, started before the
+first deck is rendered (its start-up overlaps the rendering) and given each deck as soon
+as its job is done (clients.PdfExport); the PDFs are then written like every output.
 """
 
 from __future__ import annotations
@@ -15,18 +20,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import typography
+from . import clients, typography
 from .config import Settings, load_settings
 from .errors import Diagnostic, InputError
 from .model import Document
-from .output import output_path, write_atomic
-from .reader import find_project_root, read_document
+from .output import output_path, write_atomic, write_bytes_atomic
+from .reading import find_project_root, read_document
 from .render import pptx_speed
 from .render.deck import render_deck
 from .render.fit import Measurer
 from .themes import Theme, ThemeNotFound, load_theme, theme_names
 
-FORMATS = ("deck", "newsletter")
+FORMATS = ("deck", "newsletter")  # what "all", the default, builds
+PDF_FORMATS = ("pdf", "handout")  # through LibreOffice: <name>.pdf, <name>.handout.pdf
+PDF_SUFFIXES = {"pdf": ".pdf", "handout": ".handout.pdf"}
 
 
 @dataclass
@@ -36,10 +43,23 @@ class Written:
 
 
 @dataclass
+class ToConvert:
+    """A job that asked for PDFs: the deck LibreOffice reads, where each PDF goes, and the
+    job's other outputs, staged until its PDFs are made (then all are written, or none)."""
+
+    deck: Path
+    targets: dict[str, Path]  # "pdf" | "handout" -> output path
+    slides: int
+    source: Path  # the content file, for errors
+    staged: list[tuple[Path, Path, str]] = field(default_factory=list)  # (staged, final, what)
+
+
+@dataclass
 class BuildResult:
     written: list[Written] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    to_convert: list[ToConvert] = field(default_factory=list)
 
 
 def content_files(paths: Iterable[Path], root: Path) -> list[Path]:
@@ -251,16 +271,80 @@ def build_documents(
                 result.errors.extend(exc.diagnostics)
                 broken.add(name)
         jobs = [(doc, name) for doc, name in jobs if name not in broken]
-    outcomes = run_jobs(
-        cache, settings, root, out_dir, formats, jobs, progress, parallel, strict
-    )
-    for outcome in outcomes:
+
+    def collect(outcome: BuildResult) -> None:
         result.errors.extend(outcome.errors)
         result.warnings.extend(outcome.warnings)
         for item in outcome.written:
             result.written.append(item)
             if on_written is not None:
                 on_written(item)
+
+    if not any(f in formats for f in PDF_FORMATS) or not jobs:
+        for outcome in run_jobs(
+            cache, settings, root, out_dir, formats, jobs, progress, parallel, strict
+        ):
+            collect(outcome)
+        return
+    # LibreOffice starts now, while the decks are rendered; a missing LibreOffice stops
+    # the build before anything is written (ClientError: one line saying what to install).
+    with clients.PdfExport() as export, _work_folder(out_dir) as work:
+        handed: list[tuple[ToConvert, clients.PdfJob]] = []
+
+        def hand_over(outcome: BuildResult) -> None:
+            for item in outcome.to_convert:
+                job = clients.PdfJob(
+                    item.deck,
+                    **{
+                        {"pdf": "slides"}.get(kind, kind): work
+                        / f"{len(handed)}{PDF_SUFFIXES[kind]}"
+                        for kind in item.targets
+                    },
+                )
+                export.add(job)
+                handed.append((item, job))
+
+        for outcome in run_jobs(
+            cache, settings, root, out_dir, formats, jobs, progress, parallel, strict,
+            on_outcome=hand_over, convert_dir=work,
+        ):  # fmt: skip
+            collect(outcome)
+        problems = export.finish(clients.pdf_timeout(sum(i.slides for i, _ in handed)))
+        for (item, job), problem in zip(handed, problems, strict=True):
+            if problem is not None:
+                result.errors.append(
+                    Diagnostic(
+                        item.source,
+                        None,
+                        f"LibreOffice could not make the PDF of {item.deck.name}: {problem}; "
+                        "nothing was written for it (its previous outputs are as they were)",
+                    )
+                )
+                continue
+            # The PDFs are made: now the job's outputs are written, all of them together.
+            made = {"pdf": job.slides, "handout": job.handout}
+            outputs = list(item.staged)
+            for kind, target in item.targets.items():
+                what = f"{item.slides} pages" + (
+                    ", each slide with its notes" if kind == "handout" else ""
+                )
+                outputs.append((made[kind], target, what))  # type: ignore[arg-type]
+            for staged, target, what in outputs:
+                write_bytes_atomic(target, staged.read_bytes())
+                collect(BuildResult(written=[Written(target, what)]))
+
+
+@contextlib.contextmanager
+def _work_folder(out_dir: Path):
+    """A private folder for the decks and PDFs on their way (removed afterwards)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="deckgen-build-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_jobs(
@@ -273,11 +357,15 @@ def run_jobs(
     progress: Callable[[str, int, int], None] | None = None,
     parallel: bool = True,
     strict: bool = False,
+    on_outcome: Callable[[BuildResult], None] | None = None,
+    convert_dir: Path | None = None,
 ) -> list[BuildResult]:
     """Build each (document, theme) pair, whose theme is loaded in `cache`; one result per
-    pair, in order."""
-    job = _Job(cache, settings, root, out_dir, formats, strict)
+    pair, in order, each given to `on_outcome` as soon as it is there. With PDF formats,
+    each pair's outputs are staged in `convert_dir` until LibreOffice has made its PDFs."""
+    job = _Job(cache, settings, root, out_dir, formats, strict, convert_dir)
     workers = min(os.cpu_count() or 1, len(jobs)) if parallel else 1
+    outcomes: list[BuildResult] = []
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         # Several themes or files: one process per core. Forked workers share the parsed
         # documents and loaded themes (nothing is pickled but the results).
@@ -285,10 +373,17 @@ def run_jobs(
         _JOBS = (job, jobs)
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            outcomes = list(pool.map(_run_job, range(len(jobs))))
+            for outcome in pool.map(_run_job, range(len(jobs))):
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
         _JOBS = None
         return outcomes
-    return [job.run(doc, name, progress) for doc, name in jobs]
+    for doc, name in jobs:
+        outcomes.append(job.run(doc, name, progress))
+        if on_outcome is not None:
+            on_outcome(outcomes[-1])
+    return outcomes
 
 
 _JOBS: tuple[_Job, list] | None = None
@@ -311,6 +406,7 @@ class _Job:
     out_dir: Path
     formats: tuple[str, ...]
     strict: bool = False  # a warning while rendering: nothing written for this pair
+    convert_dir: Path | None = None  # with PDF formats: outputs staged here until converted
 
     def run(
         self, doc: Document, name: str, progress: Callable[[str, int, int], None] | None
@@ -322,7 +418,13 @@ class _Job:
         # Everything is rendered before anything is written: a file with an error in one
         # output (deck or newsletter) keeps all its previous outputs, never a mix.
         pending: list[tuple[Path, Callable, str]] = []
-        if "deck" in formats:
+        pdfs = {
+            kind: output_path(out_dir, name, doc.stem, PDF_SUFFIXES[kind])
+            for kind in PDF_FORMATS
+            if kind in formats
+        }
+        slides = 0
+        if "deck" in formats or pdfs:
             try:
                 report = None
                 if progress is not None:
@@ -331,11 +433,12 @@ class _Job:
             except InputError as exc:
                 result.errors.extend(exc.diagnostics)
                 return result
+            slides = len(prs.slides)
             pending.append(
                 (
                     output_path(out_dir, name, doc.stem, ".pptx"),
                     lambda handle, prs=prs: pptx_speed.save(prs, handle),
-                    f"{len(prs.slides)} slides",
+                    f"{slides} slides",
                 )
             )
         if "newsletter" in formats:
@@ -364,7 +467,22 @@ class _Job:
                 )
         if self.strict and result.warnings:
             return result
+        if not pdfs:
+            for target, write, what in pending:
+                write_atomic(target, write)
+                result.written.append(Written(target, what))
+            return result
+        # PDFs asked for: every output is staged beside the deck LibreOffice reads, and
+        # written only once the PDFs are made, so a failed conversion leaves the previous
+        # outputs of this file as they were, never a new deck beside an old PDF.
+        assert self.convert_dir is not None
+        item = ToConvert(Path(), pdfs, slides, doc.path)
         for target, write, what in pending:
-            write_atomic(target, write)
-            result.written.append(Written(target, what))
+            staged = self.convert_dir / name / target.name
+            write_atomic(staged, write)
+            if target.suffix == ".pptx":
+                item.deck = staged
+            if "deck" in formats or target.suffix != ".pptx":
+                item.staged.append((staged, target, what))
+        result.to_convert.append(item)
         return result

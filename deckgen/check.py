@@ -63,6 +63,7 @@ RULES: dict[str, tuple[str, str]] = {
     "link-missing-file": ("error", "a link to a local file that does not exist"),
     "theme-contrast": ("warning", "colours below WCAG AA contrast (4.5:1)"),
     "theme-font-missing": ("warning", "no font files to measure a theme font with"),
+    "pdf-font": ("warning", "a theme font LibreOffice does not have: the PDF would use another"),
     "fr-space": ("warning", "an ordinary space where French wants a no-break space"),
     "fr-quotes": ("warning", "English quotes in French text, where « » are expected"),
 }
@@ -158,6 +159,7 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
     names = theme_list(themes, root)
     result = BuildResult()
     cache = ThemeCache(root, result)
+    pdf_checked: set[str] = set()  # themes whose fonts were checked for PDFs (once each)
     for path in content_files(paths, root):
         report.files.append(path)
         before = len(result.errors), len(result.warnings)
@@ -179,6 +181,9 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
             if name not in report.themes:
                 report.themes.append(name)
             out.extend(_deck(doc, theme, name, cache))
+            if name not in pdf_checked:
+                pdf_checked.add(name)
+                out.extend(_pdf_fonts(theme))
             try:
                 env = cache.email_environment(name)
             except InputError as exc:
@@ -191,6 +196,7 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
 
 
 # --- where findings come from --------------------------------------------------------------
+
 
 def _from_diagnostics(diagnostics: Iterable[Diagnostic], theme: str | None) -> list[Finding]:
     found = []
@@ -271,6 +277,49 @@ def _image_line(doc: Document, slide_line: int, key: str) -> int:
                 if isinstance(block, Image) and block.asset == key:
                     return block.line
     return slide_line
+
+
+def _pdf_fonts(theme: Theme) -> Iterator[Finding]:
+    """Theme fonts that LibreOffice (PDFs, handouts, previews) does not have, nor their
+    metric-compatible twin: it would draw them in another font, wider or narrower than the
+    one deckgen measured with, so text may overflow or wrap elsewhere than in the deck.
+    A font deckgen has no files for is already a theme-font-missing warning."""
+    from .clients import libreoffice_fonts
+    from .themes.fonts import METRIC_TWINS
+
+    installed = libreoffice_fonts()
+    if installed is None:  # no fontconfig: no LibreOffice to make PDFs with either
+        return
+    faces = theme.fonts.faces
+    for family in dict.fromkeys((theme.fonts.heading, theme.fonts.body, theme.fonts.mono)):
+        twin = METRIC_TWINS.get(family.lower(), "")
+        face = faces.get(family)
+        if family.lower() in installed or twin.lower() in installed:
+            continue
+        if face is None or "(fallback)" in face.source:
+            continue
+        path, line = _font_source(theme, family)
+        yield Finding(
+            "pdf-font",
+            RULES["pdf-font"][0],
+            path,
+            line,
+            theme.name,
+            f"LibreOffice does not have the font '{family}': PDFs and handouts would show "
+            "another font, and text may not fit as it does in the deck; install the font on "
+            "this machine (fc-list must list it) or choose one it has",
+        )
+
+
+def _font_source(theme: Theme, family: str) -> tuple[Path | None, int | None]:
+    """The theme.toml (or corporate template) that names a font, and the line."""
+    toml = theme.folder / "theme.toml"
+    if toml.is_file():
+        for number, text in enumerate(toml.read_text(encoding="utf-8").splitlines(), start=1):
+            if re.match(rf"""\s*(heading|body|mono)\s*=\s*["']{re.escape(family)}["']""", text):
+                return toml, number
+        return toml, None
+    return theme.template_path, None
 
 
 UNIT_IN_NAME = re.compile(r"\(([^()]+)\)\s*$|\ben\s+(%|[^\s]+)\s*$")

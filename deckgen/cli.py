@@ -16,11 +16,11 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .build import FORMATS, Written, build
+from .build import FORMATS, PDF_FORMATS, Written, build
 from .console import INTERRUPTED
 from .errors import DeckgenError, UsageError, display_path
 from .output import write_bytes_atomic
-from .reader import find_project_root
+from .reading import find_project_root
 from .themes import ThemeNotFound, find_theme, new_theme_text, theme_names
 
 
@@ -67,9 +67,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     b.add_argument(
         "--format",
-        choices=(*FORMATS, "all"),
-        default="all",
-        help="deck (.pptx), newsletter (.html, .txt, .eml) or all (default)",
+        action="append",
+        choices=(*FORMATS, *PDF_FORMATS, "all"),
+        default=[],
+        help="deck (.pptx), newsletter (.html, .txt, .eml), pdf (.pdf, one page per slide), "
+        "handout (.handout.pdf, each slide with its notes) or all (deck and newsletter, the "
+        "default); repeatable: --format pdf --format handout",
     )
     b.add_argument(
         "--strict",
@@ -149,6 +152,12 @@ def _add_send_commands(commands) -> None:
         help="subscribers CSV (email,first_name,last_name,...)",
     )
     s.add_argument("--theme", metavar="NAME", help="default: the file's front matter theme")
+    s.add_argument(
+        "--attach",
+        choices=("handout", "pdf"),
+        help="attach the training's PDF to every message: handout (each slide with its "
+        "notes) or pdf (the slides); built first if it is not up to date",
+    )
     s.add_argument(
         "--smtp", metavar="HOST:PORT", help="the relay (default: smtp in [tool.deckgen])"
     )
@@ -467,8 +476,14 @@ def cmd_build(args: argparse.Namespace) -> int:
             "'deckgen check --strict' to fail on warnings"
         )
     root = _check_paths_and_themes("build", args.paths, args.theme)
-    formats = FORMATS if args.format == "all" else (args.format,)
+    formats = build_formats(args.format)
     if args.watch:
+        if any(f in formats for f in PDF_FORMATS):
+            raise UsageError(
+                "deckgen build: --watch rebuilds decks and newsletters, not PDFs (LibreOffice "
+                "takes seconds per deck); watch without --format pdf/handout, then run "
+                "'deckgen build --format pdf' once"
+            )
         return cmd_watch(args, root, formats)
     result = build(
         args.paths,
@@ -506,6 +521,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"built {len(result.written)} file(s) in {time.perf_counter() - start:.2f} s")
     return 0
+
+
+def build_formats(given: list[str]) -> tuple[str, ...]:
+    """The formats of ``--format`` options, in a fixed order: none or 'all' is the deck and
+    the newsletter; pdf and handout add to what is given."""
+    wanted = set(given or ["all"])
+    if "all" in wanted:
+        wanted |= set(FORMATS)
+    return tuple(f for f in (*FORMATS, *PDF_FORMATS) if f in wanted)
 
 
 def cmd_watch(args: argparse.Namespace, root: Path, formats: tuple[str, ...]) -> int:

@@ -86,3 +86,120 @@ def validate(paths: Iterable[Path], timeout: float = 600) -> dict[Path, list[Pro
 def describe(results: dict[Path, list[Problem]]) -> str:
     """The problems of every file, one per line, for an assertion message."""
     return "\n".join(f"{path.name}: {p}" for path, problems in results.items() for p in problems)
+
+
+# --- what the validator does not check --------------------------------------------------
+
+CONTENT_TYPES = "[Content_Types].xml"
+_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_PML = "application/vnd.openxmlformats-officedocument.presentationml."
+# Relationship type -> the content type its target must have (the parts deckgen writes).
+EXPECTED_TYPES = {
+    _RT + "slide": _PML + "slide+xml",
+    _RT + "slideLayout": _PML + "slideLayout+xml",
+    _RT + "slideMaster": _PML + "slideMaster+xml",
+    _RT + "notesSlide": _PML + "notesSlide+xml",
+    _RT + "notesMaster": _PML + "notesMaster+xml",
+    _RT + "theme": "application/vnd.openxmlformats-officedocument.theme+xml",
+    _RT + "chart": "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+}
+_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+# Parts holding a shape tree: a shape id must be unique within each.
+_SHAPE_PARTS = ("ppt/slides/", "ppt/slideLayouts/", "ppt/slideMasters/", "ppt/notesSlides/",
+                "ppt/notesMasters/", "ppt/handoutMasters/")  # fmt: skip
+
+
+def package_problems(path: Path) -> list[str]:
+    """What PowerPoint needs and the validator does not check, one line per problem:
+    shape ids unique in every shape tree (slides, layouts, masters, notes), every internal
+    relationship's target present, every part with a content type (and the right one for
+    slides, layouts, masters, notes, themes and charts; image/* for pictures)."""
+    import posixpath
+    import zipfile
+    from collections import Counter
+
+    from lxml import etree
+
+    problems: list[str] = []
+    with zipfile.ZipFile(path) as package:
+        members = [n for n in package.namelist() if not n.endswith("/")]
+        present = set(members)
+        if CONTENT_TYPES not in present:
+            return [f"no {CONTENT_TYPES}: nothing has a content type"]
+        types = etree.fromstring(package.read(CONTENT_TYPES))
+        defaults = {
+            d.get("Extension", "").lower(): d.get("ContentType")
+            for d in types.iter(f"{_CT_NS}Default")
+        }
+        overrides = {
+            o.get("PartName", "").lstrip("/"): o.get("ContentType")
+            for o in types.iter(f"{_CT_NS}Override")
+        }
+
+        def content_type(name: str) -> str | None:
+            return overrides.get(name) or defaults.get(name.rpartition(".")[2].lower())
+
+        for name in members:
+            if name != CONTENT_TYPES and content_type(name) is None:
+                problems.append(
+                    f"/{name}: no content type (no Override, no Default for its extension)"
+                )
+        for name in overrides:
+            if name not in present:
+                problems.append(
+                    f"{CONTENT_TYPES}: an Override for /{name}, which is not in the package"
+                )
+        for name in members:
+            if not name.endswith(".rels"):
+                continue
+            folder = posixpath.dirname(posixpath.dirname(name))  # ppt/slides/_rels -> ppt/slides
+            for rel in etree.fromstring(package.read(name)).iter(f"{_RELS_NS}Relationship"):
+                if rel.get("TargetMode") == "External":
+                    continue
+                target_ref = rel.get("Target", "")
+                target = (
+                    target_ref.lstrip("/")
+                    if target_ref.startswith("/")
+                    else posixpath.normpath(posixpath.join(folder, target_ref))
+                )
+                if target not in present:
+                    problems.append(
+                        f"/{name}: {rel.get('Id')} points at {target_ref}, which is not in the package"
+                    )
+                    continue
+                expected = EXPECTED_TYPES.get(rel.get("Type", ""))
+                actual = content_type(target) or ""
+                if expected and actual != expected:
+                    problems.append(f"/{target}: content type {actual!r}, expected {expected!r}")
+                if rel.get("Type") == _RT + "image" and not actual.startswith("image/"):
+                    problems.append(f"/{target}: a picture with content type {actual!r}")
+        for name in members:
+            if not (name.startswith(_SHAPE_PARTS) and name.endswith(".xml")):
+                continue
+            root = etree.fromstring(package.read(name))
+            ids = Counter(e.get("id") for e in root.iter(f"{_P}cNvPr"))
+            twice = sorted((i for i, n in ids.items() if n > 1), key=lambda i: (len(i or ""), i))
+            if twice:
+                problems.append(
+                    f"/{name}: shape id(s) used more than once: {', '.join(map(str, twice))}"
+                )
+    return problems
+
+
+def assert_valid(paths: Iterable[Path]) -> None:
+    """Fail the test unless every deck passes the validator (one run for all of them) and
+    `package_problems`; the message lists every problem of every deck. The helper to call
+    on any deck a test builds."""
+    files = [Path(p) for p in paths]
+    assert files, "no deck to validate"
+    results = validate(files)
+    lines = [f"{path.name}: {p}" for path, problems in results.items() for p in problems]
+    for path in files:
+        lines += [f"{path.name}: {p}" for p in package_problems(path)]
+    count = sum(len(v) for v in results.values())
+    assert not lines, (
+        f"{count} validator error(s) and {len(lines) - count} package problem(s) in "
+        f"{len(files)} deck(s):\n" + "\n".join(lines)
+    )

@@ -24,6 +24,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ _TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
     "libreoffice": (("libreoffice", "soffice"), "libreoffice-impress"),
     "pdftotext": (("pdftotext",), "poppler-utils"),
     "pdftoppm": (("pdftoppm",), "poppler-utils"),
+    "pdffonts": (("pdffonts",), "poppler-utils"),
+    "fc-list": (("fc-list",), "fontconfig"),
     "chromium": (("chromium", "chromium-browser"), "chromium"),
 }
 
@@ -105,6 +108,38 @@ def pptx_to_pdf(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
         return clients.pptx_to_pdf(Path(pptx), Path(outdir), timeout)
     except clients.ClientError as exc:
         raise AssertionError(f"LibreOffice could not convert {pptx}: {exc}") from None
+
+
+def resave_with_libreoffice(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
+    """``pptx`` opened and saved again by LibreOffice Impress as PowerPoint 2007+ XML, as
+    many clients' templates are made; returns the saved file in ``outdir`` (same name)."""
+    soffice = require_tool("soffice")
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="deckgen-test-lo-") as work:
+        source = Path(work, "source", Path(pptx).name)
+        source.parent.mkdir()
+        shutil.copy(pptx, source)
+        home = Path(work, "home")
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={(home / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pptx:Impress MS PowerPoint 2007 XML",
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        )
+    saved = outdir / Path(pptx).name
+    assert saved.is_file(), f"LibreOffice wrote no {saved}"
+    return saved
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

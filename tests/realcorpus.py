@@ -179,19 +179,76 @@ def fetch_entry(entry: Entry) -> list[Path]:
             raise RuntimeError(f"{entry.name}: {rel} has sha256 {actual}, expected {digest}")
     if entry.folder.exists():
         shutil.rmtree(entry.folder)
+    zip_to = entry.options.get("zip_to")
+    if zip_to:  # a package shipped unzipped (pandoc-data's reference.pptx): zip it back
+        taken = {str(zip_to): _zipped(taken)}
     for rel, data in taken.items():
         target = entry.folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    convert = entry.options.get("convert_with")
+    if convert:
+        _convert(entry.folder, str(convert))
     (entry.folder / DONE).write_text(
         json.dumps({"package": entry.package, "version": entry.version, "files": sorted(taken)})
     )
     return entry.files()
 
 
+def _zipped(files: dict[str, bytes]) -> bytes:
+    """The files as one zip archive, [Content_Types].xml first as Office writes it."""
+    buffer = io.BytesIO()
+    order = sorted(files, key=lambda name: (name != "[Content_Types].xml", name))
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in order:
+            archive.writestr(name, files[name])
+    return buffer.getvalue()
+
+
+def _convert(folder: Path, how: str) -> None:
+    """ODF templates (.otp, .odp) converted by LibreOffice to the format `how` names
+    ("soffice --headless --convert-to pptx"), in one soffice run, the originals removed:
+    the corpus then holds LibreOffice-saved .pptx files."""
+    target = how.split("--convert-to", 1)[1].split()[0] if "--convert-to" in how else "pptx"
+    sources = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".otp", ".odp"))
+    if not sources:
+        raise RuntimeError(f"{folder.name}: convert_with given but no .otp/.odp file taken")
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise RuntimeError(
+            f"{folder.name}: needs LibreOffice (apt-get install libreoffice-impress)"
+        )
+    with tempfile.TemporaryDirectory() as profile:
+        for parent in sorted({p.parent for p in sources}):
+            batch = [str(p) for p in sources if p.parent == parent]
+            subprocess.run(
+                [
+                    soffice,
+                    f"-env:UserInstallation=file://{profile}",
+                    "--headless",
+                    "--convert-to",
+                    target,
+                    "--outdir",
+                    str(parent),
+                    *batch,
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=900,
+                env={**os.environ, "HOME": profile},
+            )
+    for source in sources:
+        if not source.with_suffix("." + target).is_file():
+            raise RuntimeError(f"{folder.name}: LibreOffice did not convert {source.name}")
+        source.unlink()
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] != ["fetch"]:
-        print("usage: python tests/realcorpus.py fetch [--sources FILE] [NAME ...]", file=sys.stderr)
+        print(
+            "usage: python tests/realcorpus.py fetch [--sources FILE] [NAME ...]", file=sys.stderr
+        )
         return 2
     args = argv[1:]
     sources = SOURCES

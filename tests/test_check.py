@@ -136,3 +136,40 @@ def test_the_json_form_is_stable(monkeypatch, capsys):
     assert set(data["findings"][0]) == {"rule", "severity", "path", "line", "theme", "message"}
     link = next(f for f in data["findings"] if f["rule"] == "link-missing-file")
     assert (link["path"], link["line"], link["theme"]) == ("email.md", 8, None)
+
+
+# --- fonts of PDFs (LibreOffice) ---------------------------------------------------------
+
+
+@pytest.mark.realclient
+def test_a_theme_font_libreoffice_does_not_have_is_a_pdf_font_warning(tmp_path):
+    """Measured with the theme's own font files, but not installed: LibreOffice would draw
+    the PDF in another font. Arial (its twin Liberation Sans installed) is not reported."""
+    from realclients import require_tool
+
+    from deckgen.themes import system_font_face
+
+    require_tool("fc-list")
+    face = system_font_face("Liberation Sans")
+    if face is None:
+        pytest.skip("Liberation Sans is not installed (fonts-liberation2)")
+    folder = tmp_path / "themes" / "fantaisie"
+    (folder / "assets").mkdir(parents=True)
+    (folder / "assets" / "fantaisie.ttf").write_bytes(face.files["regular"])
+    (folder / "theme.toml").write_text(
+        'name = "fantaisie"\n\n[fonts]\nheading = "Arial"\nbody = "Fantaisie Sans Pro"\n\n'
+        '[fonts.files."Fantaisie Sans Pro"]\nregular = "assets/fantaisie.ttf"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        (FIXTURES / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "clean.md").write_text(
+        (FIXTURES / "clean.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    report = run_check([tmp_path / "clean.md"], ["fantaisie", "default"], tmp_path)
+    found = [f for f in report.findings if f.rule == "pdf-font"]
+    assert [(f.theme, f.path, f.line, f.severity) for f in found] == [
+        ("fantaisie", folder / "theme.toml", 5, "warning")
+    ]
+    assert "'Fantaisie Sans Pro'" in found[0].message

@@ -251,7 +251,7 @@ def test_warning_does_not_fail_the_build(project: Path, capsys: pytest.CaptureFi
     ("args", "message"),
     [
         pytest.param(["build", "--bogus"], "unrecognized arguments: --bogus", id="unknown-option"),
-        pytest.param(["build", "--format", "pdf"], "invalid choice: 'pdf'", id="format-pdf"),
+        pytest.param(["build", "--format", "docx"], "invalid choice: 'docx'", id="format-docx"),
         pytest.param(["build", "nope.md"], "nope.md: no such file or folder", id="missing-path"),
         pytest.param(
             ["build", "content/x.md", "nope"], "nope: no such file or folder", id="one-missing-path"

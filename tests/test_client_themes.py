@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -259,34 +258,11 @@ def test_a_client_template_deck_opens_in_libreoffice(built, tmp_path):
 def test_a_template_saved_by_libreoffice_impress_works(tmp_path):
     """The client's template re-saved by LibreOffice Impress (as many clients' templates
     are): deckgen finds its layouts, builds on them, and LibreOffice opens the deck."""
-    from realclients import assert_deck_renders_cleanly, require_tool
+    from realclients import assert_deck_renders_cleanly, require_tool, resave_with_libreoffice
 
-    soffice = require_tool("soffice")
     require_tool("pdftotext")
     folder = tmp_path / "themes" / "lo"
-    folder.mkdir(parents=True)
-    source = tmp_path / "source"
-    source.mkdir()
-    shutil.copy(SME / "template.pptx", source / "template.odp.pptx")
-    home = tmp_path / "home"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={(home / 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pptx:Impress MS PowerPoint 2007 XML",
-            "--outdir",
-            str(folder),
-            str(source / "template.odp.pptx"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
-    )
-    (folder / "template.odp.pptx").rename(folder / "template.pptx")
+    resave_with_libreoffice(SME / "template.pptx", folder)
     saved = Presentation(str(folder / "template.pptx"))
     names = [layout.name for m in saved.slide_masters for layout in m.slide_layouts]
     assert len(names) >= 4

@@ -11,7 +11,7 @@ from conftest import FIXTURES, ROOT
 from deckgen import typography
 from deckgen.check import EMAIL_ALLOWED
 from deckgen.model import Run
-from deckgen.reader import read_document
+from deckgen.reading import read_document
 from deckgen.render import email
 from deckgen.themes import load_theme
 

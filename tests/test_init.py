@@ -3,6 +3,7 @@ new user would (an installed deckgen, outside the repository)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -43,17 +44,71 @@ def test_init_never_writes_into_a_folder_that_has_files(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def _site_folders() -> list[str]:
+    """The folders this interpreter imports installed packages from."""
+    return [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+
+
+def _environment_seeing_ours(venv: Path, folders: list[str] | None = None) -> Path:
+    """A fresh virtual environment that sees this interpreter's packages, whether this one
+    is a virtual environment or not (``--system-site-packages`` would see the base
+    interpreter's instead: inside a venv, no Markdown, no python-pptx). Our site folders
+    are listed in a .pth file: appended after the new environment's own site-packages, so
+    what is installed there comes first. Returns its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    own = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = _site_folders() if folders is None else folders
+    Path(own, "deckgen-test-outer.pth").write_text("\n".join(ours) + "\n", encoding="utf-8")
+    return python
+
+
+def test_the_new_environment_sees_this_interpreters_packages(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    python = _environment_seeing_ours(tmp_path / "venv")
+    found = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import json, markdown, pptx, pip, sys; print(sys.prefix); print(json.dumps(sys.path))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert found.returncode == 0, found.stderr
+    prefix, path = found.stdout.splitlines()
+    assert prefix == str(tmp_path / "venv")
+    assert set(_site_folders()) <= set(json.loads(path))  # a venv's own site-packages included
+    # And a package only in a folder it was told about (as in an outer venv, not the base).
+    outer = tmp_path / "outer" / "site-packages"
+    outer.mkdir(parents=True)
+    (outer / "only_outer.py").write_text("WHERE = 'outer'\n", encoding="utf-8")
+    python = _environment_seeing_ours(tmp_path / "venv2", [str(outer)])
+    found = subprocess.run(
+        [str(python), "-c", "import only_outer; print(only_outer.WHERE)"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert found.stdout.strip() == "outer", found.stderr
+
+
 @pytest.mark.realclient
 def test_a_new_user_installs_inits_builds_and_opens_the_deck(tmp_path):
-    """pip install deckgen (into a fresh virtual environment), deckgen init, deckgen build,
-    then LibreOffice opens the deck: the wheel must carry the default theme and the
-    scaffold."""
+    """pip install deckgen (into a fresh virtual environment, inside a venv or not), deckgen
+    init, deckgen build, then LibreOffice opens the deck: the wheel must carry the default
+    theme and the scaffold."""
     from realclients import pptx_to_pdf, require_tool
 
     require_tool("soffice")
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    python = _environment_seeing_ours(venv)
     # deckgen from a wheel built from this checkout (as pip builds it: isolated); its
     # dependencies from this environment.
     wheels = tmp_path / "wheels"

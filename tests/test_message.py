@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.mail.message import Envelope, HeaderInjection, build_message, to_bytes
+from deckgen.mail.message import (
+    SIZE_LIMIT,
+    SIZE_WARNING,
+    Attachment,
+    Envelope,
+    HeaderInjection,
+    build_message,
+    size_problem,
+    to_bytes,
+)
 from deckgen.model import Asset
 
 SUBJECT = "Médias sociaux ou réseaux sociaux : la différence en 3 minutes"
@@ -101,3 +110,47 @@ def test_a_line_break_in_any_header_value_is_refused(field, evil):
 
     with pytest.raises(HeaderInjection):
         build_message(replace(ENVELOPE, **{field: evil}), "t", "<p>h</p>")
+
+
+# --- attachments (a training's handout) ------------------------------------------------
+
+HANDOUT = Attachment("Formation médias sociaux.handout.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40)
+
+
+def test_an_attachment_makes_the_message_mixed_after_the_text_and_html():
+    msg = parse(
+        to_bytes(build_message(ENVELOPE, "texte", "<p>h</p>", {"k.png": PICTURE}, [HANDOUT]))
+    )
+    assert [p.get_content_type() for p in msg.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "application/pdf",
+    ]
+    pdf = next(p for p in msg.walk() if p.get_content_type() == "application/pdf")
+    assert pdf.get_content_disposition() == "attachment"
+    assert pdf.get_filename() == HANDOUT.filename  # non-ASCII name, RFC 2231 encoded
+    assert pdf.get_content() == HANDOUT.data
+    assert msg.get_body(("plain",)).get_content().startswith("texte")
+
+
+def test_a_line_break_in_an_attachment_name_is_refused():
+    with pytest.raises(HeaderInjection):
+        build_message(ENVELOPE, "t", "<p>h</p>", None, [Attachment("a\r\nBcc: x@y.z", b"x")])
+
+
+@pytest.mark.parametrize(
+    ("size", "severity"),
+    [
+        (SIZE_WARNING, None),
+        (SIZE_WARNING + 1, "warning"),
+        (SIZE_LIMIT, "warning"),
+        (SIZE_LIMIT + 1, "error"),
+    ],
+)
+def test_message_sizes_warn_above_10_mb_and_are_refused_above_25_mb(size, severity):
+    problem = size_problem(size)
+    assert (problem[0] if problem else None) == severity

@@ -105,7 +105,7 @@ def test_personalized_copies_fill_fields_escaped_and_never_as_templates():
 
     from deckgen import typography
     from deckgen.newsletter import Personalizer
-    from deckgen.reader import read_document
+    from deckgen.reading import read_document
     from deckgen.render import email as email_renderer
     from deckgen.themes import load_theme
 
@@ -172,7 +172,7 @@ def test_a_client_theme_sends_in_its_own_name_everywhere(tmp_path):
     newsletter.identity: the theme's [email] over [tool.deckgen]."""
     from deckgen.config import Settings
     from deckgen.newsletter import identity
-    from deckgen.reader import read_document
+    from deckgen.reading import read_document
     from deckgen.themes import load_theme
 
     root = Path(__file__).resolve().parent.parent

@@ -333,7 +333,7 @@ def test_fast_save_writes_the_same_package_as_python_pptx(tmp_path):
     from PIL import Image as _Image
 
     from deckgen import typography
-    from deckgen.reader import read_document
+    from deckgen.reading import read_document
     from deckgen.render import pptx_speed
     from deckgen.render.deck import render_deck
     from deckgen.themes import load_theme

@@ -35,7 +35,7 @@ from deckgen.model import (
     for_output,
     plain_text,
 )
-from deckgen.reader import read_document
+from deckgen.reading import read_document
 from deckgen.render.text import display_width, format_number, render_text
 
 SAMPLES = sorted((ROOT / "content").glob("*.md"))

@@ -26,7 +26,7 @@ from deckgen.model import (
     Table,
     plain_text,
 )
-from deckgen.reader import read_document
+from deckgen.reading import read_document
 
 NBSP = "\u00a0"  # before ':' and inside « »
 NNBSP = "\u202f"  # before ; ! ? and in "50 %"

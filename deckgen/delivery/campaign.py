@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -26,7 +26,7 @@ from ..build import BuildResult, ThemeCache, load_document
 from ..config import Settings
 from ..errors import Diagnostic, InputError, did_you_mean
 from ..mail.copies import MessageCopies
-from ..mail.message import Envelope
+from ..mail.message import Attachment, Envelope
 from ..model import Asset, Document
 from .subscribers import Subscriber, SubscriberList, unsubscribe_link
 
@@ -100,9 +100,11 @@ class Campaign:
         )
 
 
-def campaign_id(content: Path, theme: str, list_path: Path) -> str:
-    """Readable and stable across runs: ``<content>.<theme>.<list>`` (file stems)."""
-    return f"{content.stem}.{theme}.{list_path.stem}"
+def campaign_id(content: Path, theme: str, list_path: Path, attach: str = "") -> str:
+    """Readable and stable across runs: ``<content>.<theme>.<list>`` (file stems), then
+    ``.<attach>`` for a follow-up with a PDF (``--attach handout``): another campaign than
+    the same newsletter sent without it, so nobody is skipped as "already sent"."""
+    return f"{content.stem}.{theme}.{list_path.stem}" + (f".{attach}" if attach else "")
 
 
 def prepare_campaign(
@@ -112,8 +114,12 @@ def prepare_campaign(
     settings: Settings,
     list_path: Path,
     name: str | None = None,
+    *,
+    attachments: Sequence[Attachment] = (),
+    attach: str = "",
 ) -> Campaign:
-    """Read and render the newsletter once, with a token for every merge field."""
+    """Read and render the newsletter once, with a token for every merge field;
+    `attachments` (the training's PDF, `attach` its kind) go into every copy."""
     from ..newsletter import Personalizer, field_token, identity
 
     result = BuildResult()
@@ -166,11 +172,11 @@ def prepare_campaign(
         message_id_domain=settings.message_id_domain,
     )
     return Campaign(
-        id=name or campaign_id(content, theme_name, list_path),
+        id=name or campaign_id(content, theme_name, list_path, attach),
         doc=doc,
         theme=theme_name,
         settings=settings,
-        copies=MessageCopies(envelope, used),
+        copies=MessageCopies(envelope, used, attachments),
         html=_Filled(tokenize(html), html=True),
         text=_Filled(tokenize(text), html=False),
         subject=_Filled(tokenize(subject), html=False),

@@ -148,9 +148,27 @@ def run_send(args, root: Path) -> int:
     suppression_path = root / (settings.suppression_list or "suppressions.csv")
     suppressed, suppression_warnings = read_suppressions(suppression_path)
     warnings += suppression_warnings
+    attachments = []
+    if args.attach:  # the follow-up to a training: its PDF, built once, before anything
+        from .followup import training_pdf
+
+        pdf = training_pdf(args.content, args.theme, args.attach, root)
+        state = "built" if pdf.built else "up to date"
+        print(
+            f"attaching {display_path(pdf.path)} ({state}, {len(pdf.attachment.data) / 1e6:.1f} MB)"
+        )
+        attachments.append(pdf.attachment)
     campaign = prepare_campaign(
-        args.content, args.theme, root, settings, args.to_list, args.campaign
-    )
+        args.content, args.theme, root, settings, args.to_list, args.campaign,
+        attachments=attachments, attach=args.attach or "",
+    )  # fmt: skip
+    if attachments:
+        from .followup import check_size
+
+        size = len(campaign.render(Subscriber("size@example.invalid", 0, {}))[0])
+        warning = check_size(size)
+        if warning:
+            print(f"deckgen: warning: {warning}", file=sys.stderr)
     journal = None
     if args.dry_run is None and args.test_to is None:
         journal = Journal(journal_path, durable=args.durable)

@@ -12,6 +12,10 @@ email package, as for the sample .eml), and each copy then only:
   as RFC 2047 encoded words (`encode_words`);
 * refuses a CR or LF in any of those values (`HeaderInjection`): no forged header.
 
+An attachment (a training's handout) is part of the prepared message: every copy reuses
+its encoded bytes as they are, so a 2 MB PDF costs a copy of bytes per recipient, not an
+encoding.
+
 The tests parse copies back with the email package and compare every part and header.
 """
 
@@ -21,12 +25,12 @@ import base64
 import binascii
 import email.utils
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from ..model import Asset
-from .message import Envelope, HeaderInjection, build_message, to_bytes
+from .message import Attachment, Envelope, HeaderInjection, build_message, to_bytes
 
 TEXT_SLOT = "DGSLOTTEXT"
 HTML_SLOT = "DGSLOTHTML"
@@ -80,7 +84,12 @@ def encode_body(text: str) -> bytes:
 class MessageCopies:
     """The message of a campaign, prepared once; `copy` makes each recipient's bytes."""
 
-    def __init__(self, envelope: Envelope, images: Mapping[str, Asset] | None = None):
+    def __init__(
+        self,
+        envelope: Envelope,
+        images: Mapping[str, Asset] | None = None,
+        attachments: Sequence[Attachment] = (),
+    ):
         self.envelope = envelope
         skeleton = to_bytes(
             build_message(
@@ -88,8 +97,10 @@ class MessageCopies:
                 TEXT_SLOT,
                 HTML_SLOT,
                 images,
+                attachments,
             )
         )
+        self.fixed_size = len(skeleton)  # every byte but the bodies and personal headers
         head, body = skeleton.split(b"\r\n\r\n", 1)
         self._head = _header_fields(head)
         text_at = body.split(TEXT_SLOT.encode() + b"\r\n")

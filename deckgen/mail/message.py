@@ -1,7 +1,9 @@
 """A ready-to-send newsletter message: `email.message.EmailMessage` with policy.SMTP.
 
 multipart/alternative (the text part first, then the HTML; the HTML inside
-multipart/related with its pictures when they are embedded as CID parts); quoted-printable bodies (no line over 78 characters);
+multipart/related with its pictures when they are embedded as CID parts), inside
+multipart/mixed with the attachments (a training's PDF handout) when there are some;
+quoted-printable bodies (no line over 78 characters);
 the subject encoded per RFC 2047 by the email package; List-Unsubscribe (https and mailto)
 with List-Unsubscribe-Post for one-click unsubscription (RFC 8058), each on one line.
 Header values containing CR or LF are refused: no header injection.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -26,6 +28,40 @@ WRITE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 class HeaderInjection(ValueError):
     """A header value contains a line break."""
+
+
+# What relays take: Gmail, Outlook.com and most relays refuse messages over 25 MB (the
+# encoded size: base64 makes an attachment a third larger), many corporate servers stop
+# at 10 MB.
+SIZE_WARNING = 10 * 1024 * 1024
+SIZE_LIMIT = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the message (the same for every recipient)."""
+
+    filename: str  # as the recipient sees it
+    data: bytes = field(repr=False)
+    mime: str = "application/pdf"
+
+
+def size_problem(size: int) -> tuple[str, str] | None:
+    """("warning" | "error", what to do) for a message of `size` bytes as sent, or None."""
+    mb = size / (1024 * 1024)
+    if size > SIZE_LIMIT:
+        return (
+            "error",
+            f"the message is {mb:.1f} MB with its attachment: relays refuse messages over "
+            f"{SIZE_LIMIT // (1024 * 1024)} MB; send a link to the file instead, or a smaller file",
+        )
+    if size > SIZE_WARNING:
+        return (
+            "warning",
+            f"the message is {mb:.1f} MB with its attachment: many company mail servers "
+            f"refuse messages over {SIZE_WARNING // (1024 * 1024)} MB",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -43,9 +79,14 @@ class Envelope:
 
 
 def build_message(
-    envelope: Envelope, text: str, html: str, images: Mapping[str, Asset] | None = None
+    envelope: Envelope,
+    text: str,
+    html: str,
+    images: Mapping[str, Asset] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """The message; `images` maps each CID used in the HTML (``cid:KEY``) to its asset."""
+    """The message; `images` maps each CID used in the HTML (``cid:KEY``) to its asset;
+    `attachments` follow the text and HTML (multipart/mixed)."""
     values = [
         envelope.sender_name,
         envelope.sender_address,
@@ -94,6 +135,13 @@ def build_message(
                 disposition="inline",
                 filename=asset.source.name,
             )
+    for attachment in attachments:  # the first one makes the message multipart/mixed
+        if "\r" in attachment.filename or "\n" in attachment.filename:
+            raise HeaderInjection(f"a line break in a file name: {attachment.filename!r}")
+        maintype, _, subtype = attachment.mime.partition("/")
+        msg.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return msg
 
 

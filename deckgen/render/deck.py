@@ -20,7 +20,6 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.presentation import Presentation as PresentationType
 from pptx.util import Emu, Pt
 
-from ..errors import InputError
 from ..model import (
     Block,
     Chart,
@@ -37,7 +36,7 @@ from ..model import (
     Table,
     plain_text,
 )
-from ..themes import Theme, missing_layouts
+from ..themes import Theme, template
 from . import pptx_speed, pptx_xml
 from .fit import Measurer
 from .html_text import html_text
@@ -49,13 +48,11 @@ from .plan import (
     ChartFrame,
     Geometry,
     ImageFrame,
-    LayoutBoxes,
     PlannedSlide,
     Planner,
     Rect,
     TableFrame,
     TextFrame,
-    avoid,
 )
 
 CHART_TYPES = {
@@ -64,8 +61,6 @@ CHART_TYPES = {
     "line": XL_CHART_TYPE.LINE_MARKERS,
     "pie": XL_CHART_TYPE.PIE,
 }
-TITLE_TYPES = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
-BODY_TYPES = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
 
 
 def render_deck(
@@ -100,15 +95,19 @@ def _prepare(theme: Theme, drawing: bool = True):
     prs = Presentation(io.BytesIO(theme.template))
     if drawing:
         pptx_xml.remove_all_slides(prs)
+        pptx_xml.unique_shape_ids(prs)
         pptx_xml.apply_theme(prs, theme.colors, theme.fonts, theme.scheme_slots)
         pptx_speed.make_linear(prs)
-    layouts = _layouts(prs, theme)
+    layouts = template.layouts_by_kind(prs, theme.layouts, theme.template_path)
     logos = _place_logo(prs, theme, layouts, drawing)
     geometry = Geometry(
         prs.slide_width,
         prs.slide_height,
-        {kind: _boxes(layout, logos.get(kind)) for kind, layout in layouts.items()},
-        _title_caps(layouts.values()),
+        {
+            kind: template.layout_boxes(layout, logos.get(kind), LOGO_GAP)
+            for kind, layout in layouts.items()
+        },
+        template.title_caps(layouts.values()),
     )
     return prs, layouts, logos, geometry
 
@@ -118,67 +117,6 @@ def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> 
     (call its `plan()`)."""
     _, _, _, geometry = _prepare(theme, drawing=False)
     return Planner(doc, theme, geometry, measurer or Measurer(theme.fonts.faces))
-
-
-def _layouts(prs, theme: Theme) -> dict:
-    """The template's layout for each slide kind, by name, from any of its masters (checked
-    when the theme loaded; checked again here for themes built in code)."""
-    by_name: dict = {}
-    for master in prs.slide_masters:
-        for layout in master.slide_layouts:
-            by_name.setdefault(layout.name, layout)
-    problem = missing_layouts(list(by_name), theme.layouts)
-    if problem:
-        raise InputError(problem, theme.template_path)
-    return {kind: by_name[name] for kind, name in theme.layouts.items()}
-
-
-def _title_caps(layouts) -> bool:
-    """Whether the template sets its titles in capitals (cap="all" in a master's title
-    style or a layout's title placeholder)."""
-    from pptx.oxml.ns import qn
-
-    for layout in layouts:
-        master = layout.slide_master.element.find(qn("p:txStyles"))
-        style = master.find(qn("p:titleStyle")) if master is not None else None
-        nodes = list(style.iter(qn("a:defRPr"))) if style is not None else []
-        title, _ = _title_and_bodies(layout)
-        if title is not None:
-            nodes += list(title.element.iter(qn("a:defRPr")))
-        if any(node.get("cap") == "all" for node in nodes):
-            return True
-    return False
-
-
-def _rect(shape) -> Rect:
-    return Rect(int(shape.left), int(shape.top), int(shape.width), int(shape.height))
-
-
-def _title_and_bodies(layout):
-    """A layout's title placeholder (or None) and its body placeholders, by index."""
-    title = None
-    bodies = []
-    for ph in sorted(layout.placeholders, key=lambda p: p.placeholder_format.idx):
-        kind = ph.placeholder_format.type
-        if kind in TITLE_TYPES and title is None:
-            title = ph
-        elif kind in BODY_TYPES:
-            bodies.append(ph)
-    return title, bodies
-
-
-def _boxes(layout, logo: Rect | None = None) -> LayoutBoxes:
-    """The layout's title and body boxes, kept clear of the theme's logo when it has one."""
-    title, bodies = _title_and_bodies(layout)
-    boxes = LayoutBoxes(
-        _rect(title) if title is not None else None, tuple(_rect(b) for b in bodies)
-    )
-    if logo is None:
-        return boxes
-    return LayoutBoxes(
-        avoid(boxes.title, logo, LOGO_GAP) if boxes.title is not None else None,
-        tuple(avoid(b, logo, LOGO_GAP) for b in boxes.bodies),
-    )
 
 
 LOGO_MARGIN = Emu(274320)  # 0.3 in from the slide's edges
@@ -240,7 +178,7 @@ class _Drawer:
             )
             for kind, layout in layouts.items()
         }
-        self.notes = pptx_xml.NotesWriter(prs, self.lang)
+        self.notes = pptx_xml.NotesWriter(prs, self.lang, theme.fonts.body)
         self.title_boxes: dict[str, Rect | None] = {}
 
     def draw(self, plan: PlannedSlide, number: int) -> None:
@@ -453,6 +391,7 @@ class _Drawer:
             value_axis.tick_labels.number_format = _number_format(spec)
             value_axis.tick_labels.number_format_is_linked = False
             chart.category_axis.tick_labels.font.size = size
+        pptx_xml.fix_chart_axis_ids(chart)
         pptx_xml.set_chart_language(chart, self.lang)
 
     def draw_image(self, slide, frame: ImageFrame) -> None:
@@ -466,7 +405,7 @@ class _Drawer:
 def _placeholder_templates(layout):
     """The layout's title placeholder (as an XML template), the title's alignment, and its
     body placeholders (templates, by index)."""
-    title, bodies = _title_and_bodies(layout)
+    title, bodies = template.title_and_bodies(layout)
     if title is None:
         return None, "left", [pptx_xml.nv_template(b._element) for b in bodies]
     # Titles keep the template's alignment (centred on a title slide).

@@ -12,9 +12,10 @@ Kept in one place so the rest of the deck renderer stays readable:
 - text bodies that never autofit (we size text ourselves; ``normAutofit`` is unreliable);
 - the theme part's colour and font schemes, so a client's colours are native theme colours;
 - alt text on pictures (``p:cNvPr/@descr``);
+- chart axis ids the schema accepts (python-pptx writes negative ones);
 - footer and slide-number placeholders copied from the layout (python-pptx skips them);
 - notes pages copied from one prototype;
-- removing a template's own example slides.
+- removing a template's own example slides, and ids used twice in its masters and layouts.
 """
 
 from __future__ import annotations
@@ -68,7 +69,28 @@ def remove_all_slides(prs) -> None:
         id_list.remove(sld_id)
 
 
-# Template parts come from clients: never resolve entities nor fetch anything (themes.py
+def unique_shape_ids(prs) -> None:
+    """Give every shape of the template's masters and layouts an id of its own within its
+    part. LibreOffice (7.4) saves templates with ids used twice on a master or layout
+    ("PlaceHolder 1" and "PlaceHolder 4" both 5), which PowerPoint's rules forbid and the
+    schema validator does not see; the first use keeps its id, the later ones get new ids."""
+    parts = [master.part for master in prs.slide_masters]
+    parts += [layout.part for master in prs.slide_masters for layout in master.slide_layouts]
+    for part in parts:
+        nodes = list(part._element.iter(qn("p:cNvPr")))
+        numbers = [int(v) for v in (n.get("id", "") for n in nodes) if v.isdigit()]
+        free = max(numbers, default=0) + 1
+        seen: set[str] = set()
+        for node in nodes:
+            value = node.get("id", "")
+            if value in seen:
+                node.set("id", str(free))
+                free += 1
+            else:
+                seen.add(value)
+
+
+# Template parts come from clients: never resolve entities nor fetch anything (themes/safety.py
 # already refuses parts that declare a DTD; this is the second lock).
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -138,6 +160,32 @@ def add_layout_picture(layout, data: bytes, rect, name: str) -> None:
         '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic>'
     )
     tree.append(parse_xml(pic))
+
+
+AXIS_ID_TAGS = (qn("c:axId"), qn("c:crossAx"))
+UINT32_MAX = 2**32 - 1
+
+
+def fix_chart_axis_ids(chart) -> None:
+    """Make the chart's axis ids valid ``unsignedInt`` values (the schema's type for
+    ``c:axId/@val`` and ``c:crossAx/@val``): python-pptx 1.0 writes fixed negative ids
+    (``-2068027336``), which Microsoft's validator rejects (6 errors per bar chart) and
+    PowerPoint may "repair". Each id keeps its pairs (an axis and the axis crossing it)
+    and becomes ``id mod 2**31``, or the next free number if that is taken."""
+    nodes = list(chart._chartSpace.iter(*AXIS_ID_TAGS))
+    values = {n.get("val") for n in nodes}
+    valid = {v for v in values if v.isdigit() and int(v) <= UINT32_MAX}
+    taken = {int(v) for v in valid}
+    mapping = {}
+    for value in sorted(values - valid):
+        new = int(value) % 2**31
+        while new in taken or new == 0:
+            new = (new + 1) % 2**31
+        taken.add(new)
+        mapping[value] = str(new)
+    for node in nodes:
+        if node.get("val") in mapping:
+            node.set("val", mapping[node.get("val")])
 
 
 def set_chart_language(chart, lang: str) -> None:
@@ -389,15 +437,25 @@ def footers_last(slide_element) -> None:
             tree.append(sp)
 
 
+NOTES_SIZE = 1200  # hundredths of a point
+NOTES_PPR = '<a:pPr marL="0" indent="0"/>'
+
+
 class NotesWriter:
     """Notes pages from one prototype: the first is made by python-pptx (placeholders cloned
     from the notes master), the others are its XML with other text, which is much faster."""
 
     MARK = "__DECKGEN_NOTES__"
 
-    def __init__(self, prs, lang: str):
+    def __init__(self, prs, lang: str, font: str | None = None):
         self.prs = prs
         self.lang = lang
+        # The theme's body font, 12 pt and no indent, stated on each paragraph: LibreOffice
+        # does not apply the notes master's style (its "+mn-lt" font, 12 pt), so its notes
+        # pages, deckgen's handouts, came out in a large serif with a hanging indent.
+        # PowerPoint shows the same as before: these are its notes master's values.
+        self.props = f'lang="{lang}" sz="{NOTES_SIZE}"'
+        self.latin = f'<a:latin typeface="{attr(font)}"/>' if font else ""
         self.head = self.tail = ""
 
     @property
@@ -406,10 +464,13 @@ class NotesWriter:
         return bool(self.head)
 
     def add(self, slide_part, lines: list[str]) -> None:
+        run_props = (
+            f"<a:rPr {self.props}>{self.latin}</a:rPr>" if self.latin else f"<a:rPr {self.props}/>"
+        )
         paragraphs = "".join(
-            f'<a:p><a:r><a:rPr lang="{self.lang}"/><a:t>{text(line)}</a:t></a:r></a:p>'
+            f"<a:p>{NOTES_PPR}<a:r>{run_props}<a:t>{text(line)}</a:t></a:r></a:p>"
             if line
-            else f'<a:p><a:endParaRPr lang="{self.lang}"/></a:p>'
+            else f'<a:p>{NOTES_PPR}<a:endParaRPr {self.props}/></a:p>'
             for line in lines or [""]
         )
         if not self.head:

@@ -60,7 +60,9 @@ LAYOUT_NAMES = {
 def set_theme(prs) -> None:
     part = next(r.target_part for r in prs.slide_master.part.rels.values() if r.reltype == RT.THEME)
     root = etree.fromstring(part.blob)
-    root.find(".//a:themeElements", NS).set("name", "Atelier Durand")
+    # The names go on the schemes (a:themeElements has no name attribute in the schema:
+    # Microsoft's validator rejects it) and on the theme itself.
+    root.set("name", "Atelier Durand")
     scheme = root.find(".//a:clrScheme", NS)
     scheme.set("name", "Atelier Durand")
     for slot, value in COLOURS.items():

@@ -147,7 +147,7 @@ class DivProcessor(BlockProcessor):
         # What the div held is not where the next block starts: search after its close.
         self.ext.tracker.skip_to(line_no + len(body) + 1)
         if name not in DIV_NAMES:
-            from .errors import did_you_mean
+            from ..errors import did_you_mean
 
             self.ext.problem(
                 line_no,

@@ -1,5 +1,5 @@
-"""Reading an image file once, safely: the one check shared by content images (reader) and
-theme logos (themes).
+"""Pictures: where a content file's pictures come from, and the one safe check of a picture
+file, shared by content pictures and theme logos (themes).
 
 A file is accepted when it is at most 25 MB, a real PNG, JPEG or GIF, at most 40 megapixels
 (decompression bombs are refused before decoding) and decodes to the end (truncated files
@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
-from .model import Asset
+from ..errors import Collector
+from ..model import Asset
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -59,3 +62,53 @@ def read_image(target: Path, name: str) -> Asset:
         ) from None
     key = hashlib.sha1(data).hexdigest()[:16] + "." + fmt.lower().replace("jpeg", "jpg")
     return Asset(key, target, data, IMAGE_FORMATS[fmt], width, height)
+
+
+class PictureLoader:
+    """Finds, reads and checks the pictures of one content file, each once (`assets`)."""
+
+    def __init__(self, path: Path, root: Path, report: Collector):
+        self.path = path
+        self.root = root
+        self.report = report
+        self.assets: dict[str, Asset] = {}
+
+    def load(self, src: str, line: int) -> Asset | None:
+        """The asset `src` names (as written in the file), or None after reporting why not."""
+        err = self.report.error
+        if not src:
+            err("image without a path: write ![description](images/file.png)", line)
+            return None
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
+            err(
+                f"image '{src}' is a URL; deckgen never downloads: save the file in the project "
+                "and give its relative path",
+                line,
+            )
+            return None
+        candidate = Path(unquote(src))
+        if candidate.is_absolute():
+            err(
+                f"image '{src}' has an absolute path; give a path relative to the content file",
+                line,
+            )
+            return None
+        target = (self.path.resolve().parent / candidate).resolve()
+        if not target.is_relative_to(self.root):
+            err(
+                f"image '{src}' is outside the project ({self.root}); copy it into the project",
+                line,
+            )
+            return None
+        if not target.is_file():
+            err(
+                f"image '{src}' not found (looked for {target}); check the path, relative to this file",
+                line,
+            )
+            return None
+        try:
+            asset = read_image(target, src)
+        except ImageProblem as exc:
+            err(str(exc), line)
+            return None
+        return self.assets.setdefault(asset.key, asset)

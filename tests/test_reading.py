@@ -1,4 +1,4 @@
-"""deckgen.reader.read_document: front matter, structure, inline text, blocks, errors, images.
+"""deckgen.reading.read_document: front matter, structure, inline text, blocks, errors, images.
 
 Sources are written line by line (`src(...)`) so that every expected line number can be read
 off the test: line 1 is the first string.
@@ -30,7 +30,7 @@ from deckgen.model import (
     for_output,
     plain_text,
 )
-from deckgen.reader import read_document
+from deckgen.reading import read_document
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -1051,7 +1051,7 @@ def test_a_huge_paragraph_is_an_error_not_a_hang(tmp_path: Path) -> None:
 
 
 def test_a_row_with_more_cells_than_the_header_is_a_warning_at_its_line(tmp_path):
-    from deckgen.reader import _table_cells
+    from deckgen.reading.tree import table_cells as _table_cells
 
     path = tmp_path / "t.md"
     path.write_text(
