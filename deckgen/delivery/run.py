@@ -52,7 +52,8 @@ def send_test(campaign: Campaign, subscriber: Subscriber, address: str, server: 
     except ConnectionLost as exc:
         raise SendError(f"{exc}; check --smtp (nothing was sent)") from None
     try:
-        outcome = connection.deliver(campaign.settings.sender_address, address, data, lambda: None)
+        sender = campaign.settings.bounce_address or campaign.settings.sender_address
+        outcome = connection.deliver(sender, address, data, lambda: None)
     finally:
         connection.close()
     if outcome.state != "sent":
