@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import multiprocessing
 import os
 import platform
@@ -234,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postfix", action="store_true", help="deckgen only at the relay")
     parser.add_argument("--sample", type=Path, default=ROOT / "content" / "medias-vs-reseaux.md")
     args = parser.parse_args(argv)
+    # pip compiles an installed deckgen's bytecode; time that, not compiling deckgen's modules
+    # in every process (PYTHONDONTWRITEBYTECODE is set on these machines): as deck_build.py.
+    compileall.compile_dir(str(ROOT / "deckgen"), quiet=1)
 
     local = Sink(pipelining=False)
     results: list[tuple[str, str, str]] = []
