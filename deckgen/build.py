@@ -27,10 +27,14 @@ from .errors import Diagnostic, InputError
 from .model import Document
 from .output import output_path, write_atomic, write_bytes_atomic
 from .reading import find_project_root, read_document
+from .reading.project import content_root
+from .reading.remote import RemotePictures
 from .render import pptx_speed
-from .render.deck import probe_template, render_deck
+from .render.deck import layout_problems, probe_template, render_deck
 from .render.fit import Measurer
 from .themes import Theme, ThemeNotFound, load_theme, theme_names
+
+DEFAULT_THEME = "default"
 
 FORMATS = ("deck", "newsletter")  # what "all", the default, builds
 PDF_FORMATS = ("pdf", "handout")  # through LibreOffice: <name>.pdf, <name>.handout.pdf
@@ -60,6 +64,7 @@ class BuildResult:
     written: list[Written] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    infos: list[Diagnostic] = field(default_factory=list)  # what deckgen decided (a language)
     to_convert: list[ToConvert] = field(default_factory=list)
     # Bugs met while building a file: (the error, with its file, as a message; the
     # traceback), reported with exit code 3 instead of losing the other files' outputs.
@@ -70,14 +75,19 @@ def content_files(paths: Iterable[Path], root: Path) -> list[Path]:
     """The Markdown files to build: the given files and folders, or every content/*.md."""
     given = list(paths)
     if not given:
-        return sorted((root / "content").glob("*.md"))
+        return _markdown_in(root / "content")
     files: list[Path] = []
     for path in given:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.md")))
+            files.extend(_markdown_in(path))
         else:
             files.append(path)
     return files
+
+
+def _markdown_in(folder: Path) -> list[Path]:
+    """The content files of a folder: Markdown (.md) and Quarto (.qmd) files."""
+    return sorted([*folder.glob("*.md"), *folder.glob("*.qmd")])
 
 
 class ThemeCache:
@@ -118,6 +128,48 @@ class ThemeCache:
             return None
         return found if isinstance(found, Theme) else None
 
+    def theme_of(self, doc: Document, strict: bool = False) -> str | None:
+        """The theme a document is built in without --theme: its front matter's when it is a
+        deckgen theme; a theme meant for another tool (beamer's Warsaw, Marp's gaia) gives
+        the project's default theme and a warning (an error under --strict)."""
+        name = doc.meta.theme
+        if name == DEFAULT_THEME or "theme" not in doc.meta.lines:
+            return name if self.get(name, doc) is not None else None
+        if name not in self.themes:
+            self._missing(name)
+        found = self.themes.get(name)
+        if not isinstance(found, ThemeNotFound):
+            return name if isinstance(found, Theme) else None
+        message = (
+            f"{found.diagnostics[0].message}; built with the '{DEFAULT_THEME}' theme (a theme "
+            "of another tool, such as beamer's or Marp's, does not apply to deckgen)"
+        )
+        line = doc.meta.lines.get("theme")
+        if strict:
+            self.result.errors.append(Diagnostic(doc.path, line, message))
+            return None
+        self.result.warnings.append(Diagnostic(doc.path, line, message, "warning"))
+        return DEFAULT_THEME if self.get(DEFAULT_THEME, doc) is not None else None
+
+    def _missing(self, name: str) -> bool:
+        """Load `name` without reporting it missing (theme_of says so itself); whether it
+        could not be loaded."""
+        try:
+            theme, warnings = load_theme(name, self.root)
+        except ThemeNotFound as exc:
+            self.themes[name] = exc
+            return True
+        except InputError as exc:
+            self.themes[name] = exc
+            self.result.errors.extend(exc.diagnostics)
+            return True
+        self.result.warnings.extend(warnings)
+        if warnings:
+            self.warned.add(name)
+        self.themes[name] = theme
+        self.measurers[name] = Measurer(theme.fonts.faces)
+        return False
+
     def email_environment(self, name: str):
         """The theme's Jinja environment, built once per build."""
         from .render.email import environment  # Jinja2, css-inline, nh3: newsletter only
@@ -127,15 +179,30 @@ class ThemeCache:
         return self.environments[name]
 
 
-def load_document(path: Path, root: Path, result: BuildResult) -> Document | None:
-    """Read one file; its problems go to `result`."""
+def load_document(
+    path: Path, root: Path, result: BuildResult, remote: RemotePictures | None = None
+) -> Document | None:
+    """Read one file; its problems go to `result`. Its pictures must stay inside the root
+    found from the file itself (`reading.project.content_root`): a deck elsewhere builds
+    with the pictures beside it. A file inside `root`, the project deckgen runs in, may use
+    any picture of that project."""
+    own = content_root(path)
+    if own.is_relative_to(root.resolve()):
+        own = root.resolve()
+    if remote is None:  # check, preview, send: what a build downloaded, nothing more
+        remote = remote_pictures(root / "build", offline=True)
     try:
-        doc, warnings = read_document(path, root)
+        doc, warnings = read_document(path, own, remote=remote, infos=result.infos)
     except InputError as exc:
         result.errors.extend(exc.diagnostics)
         return None
     result.warnings.extend(warnings)
     return typography.apply(doc)
+
+
+def remote_pictures(out_dir: Path, offline: bool) -> RemotePictures:
+    """Remote pictures fetched once, into the build folder's cache."""
+    return RemotePictures(out_dir / ".deckgen" / "pictures", offline=offline)
 
 
 def build(
@@ -147,12 +214,16 @@ def build(
     progress: Callable[[str, int, int], None] | None = None,
     on_written: Callable[[Written], None] | None = None,
     strict: bool = False,
+    offline: bool = False,
 ) -> BuildResult:
     """Build every output for every content file and theme. Never raises `InputError`:
     problems are collected in the result. With `strict`, a warning stops what it concerns
-    as an error would: nothing is written for a file, a theme or (settings) the build."""
+    as an error would: nothing is written for a file, a theme or (settings) the build.
+    With `offline`, remote pictures come only from the cache (else a placeholder)."""
     with _few_gc_passes():
-        return _build(paths, themes, out_dir, formats, root, progress, on_written, strict)
+        return _build(
+            paths, themes, out_dir, formats, root, progress, on_written, strict, offline
+        )
 
 
 @contextlib.contextmanager
@@ -177,6 +248,7 @@ def _build(
     progress: Callable[[str, int, int], None] | None,
     on_written: Callable[[Written], None] | None,
     strict: bool = False,
+    offline: bool = False,
 ) -> BuildResult:
     root = (root or find_project_root(Path.cwd() / "pyproject.toml")).resolve()
     out_dir = out_dir if out_dir is not None else root / "build"
@@ -189,9 +261,10 @@ def _build(
     names = theme_list(themes, root)
     # Parse each file once, whatever the number of themes.
     docs = []
+    remote = remote_pictures(out_dir, offline)
     for path in content_files(paths, root):
         before = len(result.warnings)
-        doc = load_document(path, root, result)
+        doc = load_document(path, root, result, remote)
         if doc is not None and not (strict and len(result.warnings) > before):
             docs.append(doc)
     build_documents(
@@ -261,12 +334,14 @@ def build_documents(
 
     `cache` may outlive one build (``deckgen build --watch`` keeps themes warm); it reports
     theme problems into `cache.result`."""
-    jobs = [
-        (doc, name)
-        for doc in docs
-        for name in (names or [doc.meta.theme])
-        if cache.get(name, doc) is not None
-    ]  # every theme loaded and checked once, here
+    jobs = []  # every theme loaded and checked once, here
+    for doc in docs:
+        if names:
+            jobs += [(doc, name) for name in names if cache.get(name, doc) is not None]
+        else:
+            name = cache.theme_of(doc, strict)
+            if name is not None:
+                jobs.append((doc, name))
     if strict:  # a theme with warnings is not built with
         jobs = [(doc, name) for doc, name in jobs if name not in cache.warned]
     if "newsletter" in formats:  # compile each theme's email templates once, report once
@@ -457,6 +532,7 @@ class _Job:
                 report = None
                 if progress is not None:
                     report = lambda n, total: progress(doc.path.name, n, total)  # noqa: E731
+                result.warnings.extend(layout_problems(doc, theme))
                 overflow: list[Diagnostic] = []
                 prs = render_deck(doc, theme, self.cache.measurers[name], report, overflow)
                 # What 'deckgen check' calls deck-overflow, said by the build too.

@@ -48,6 +48,10 @@ RULES: dict[str, tuple[str, str]] = {
     # rule id: (severity, what it means)
     "input": ("error", "a file deckgen cannot read or build (content, theme, settings)"),
     "input-warning": ("warning", "a questionable setting (unknown key, ...)"),
+    "picture-missing": ("error", "a picture that is missing, outside the project or unreachable"),
+    "layout-unknown": ("warning", "a slide names a layout its theme's template does not have"),
+    "dialect": ("info", "the dialect (pandoc, Marp, remark, Slidev) a file was read as"),
+    "lang-guessed": ("info", "the language deckgen found in a file without lang"),
     "deck-overflow": ("error", "text that still does not fit its box on a slide"),
     "deck-shrunk": ("info", "text made smaller than the theme's body size to fit"),
     "deck-split": ("info", "a slide continued on more slides ('(suite)')"),
@@ -177,9 +181,11 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
     for path in content_files(paths, root):
         report.files.append(path)
         before = len(result.errors), len(result.warnings)
+        infos = len(result.infos)
         doc = load_document(path, root, result)  # as the build reads it
         out.extend(_from_diagnostics(result.errors[before[0] :], None))
         out.extend(_from_diagnostics(result.warnings[before[1] :], None))
+        out.extend(_from_diagnostics(result.infos[infos:], None))
         if doc is None:
             continue
         out.extend(_typography(doc))
@@ -216,7 +222,7 @@ def run_check(paths: Iterable[Path], themes: Iterable[str], root: Path) -> Check
 def _from_diagnostics(diagnostics: Iterable[Diagnostic], theme: str | None) -> list[Finding]:
     found = []
     for d in diagnostics:
-        rule = d.rule or ("input-warning" if d.severity == "warning" else "input")
+        rule = d.rule if d.rule in RULES else ("input-warning" if d.severity == "warning" else "input")
         found.append(Finding(rule, RULES[rule][0], d.path, d.line, theme, d.message))
     return found
 
@@ -226,9 +232,11 @@ def _finding(rule: str, doc: Document, line: int | None, message: str, theme: st
 
 
 def _deck(doc: Document, theme: Theme, name: str, cache: ThemeCache) -> Iterator[Finding]:
-    from .render.deck import overflow_warnings, plan_deck
+    from .render.deck import layout_problems, overflow_warnings, plan_deck
     from .render.plan import ImageFrame
 
+    for problem in layout_problems(doc, theme):
+        yield _finding("layout-unknown", doc, problem.line, problem.message, name)
     try:
         planner = plan_deck(doc, theme, cache.measurers[name])
     except InputError as exc:

@@ -1,4 +1,4 @@
-"""Command line: ``deckgen build | check | preview | serve | init | send | unsubscribe |
+"""Command line: ``deckgen build | check | preview | serve | init | send | bounces | unsubscribe |
 themes | theme new`` (``deckgen COMMAND --help`` for each).
 
 `main(argv)` returns the exit code: 0 success, 1 bad input (every problem printed as
@@ -80,6 +80,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="treat warnings (unknown keys, low contrast...) as errors: exit 1",
     )
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument(
+        "--offline",
+        action="store_true",
+        help="never download remote (http/https) pictures: use the cache, else a placeholder",
+    )
     b.add_argument(
         "--watch",
         action="store_true",
@@ -180,6 +185,13 @@ def _add_send_commands(commands) -> None:
         "--rate", type=_positive(float), metavar="N", help="at most N messages per second"
     )
     s.add_argument(
+        "--connections",
+        type=_positive(int),
+        default=10,
+        metavar="N",
+        help="SMTP connections at once (default 10; fewer when the relay says too many)",
+    )
+    s.add_argument(
         "--per-hour",
         type=_positive(int),
         metavar="N",
@@ -243,6 +255,37 @@ def _add_send_commands(commands) -> None:
         help="fsync the journal at every step (survives a power cut; slower)",
     )
     s.add_argument("--debug", action="store_true", help="show tracebacks")
+    b = commands.add_parser(
+        "bounces",
+        help="read the bounce mailbox: bounces, complaints and unsubscribes -> suppression list",
+    )
+    b.add_argument(
+        "--imap", metavar="HOST[:PORT]", help="the mailbox (default: imap in [tool.deckgen])"
+    )
+    b.add_argument(
+        "--user", metavar="NAME", help="IMAP login (password: env DECKGEN_IMAP_PASSWORD)"
+    )
+    b.add_argument("--folder", metavar="NAME", help="IMAP folder to read (default INBOX)")
+    b.add_argument(
+        "--security", choices=("tls", "starttls"), help="default tls (993); starttls (143)"
+    )
+    b.add_argument("--maildir", type=Path, metavar="DIR", help="read a Maildir instead")
+    b.add_argument("--mbox", type=Path, metavar="FILE", help="read an mbox file instead")
+    b.add_argument(
+        "--processed",
+        metavar="FOLDER",
+        help="where messages read are moved (default deckgen-processed; mbox: left as is)",
+    )
+    b.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="delivery journal (default: build/.deckgen/send.sqlite)",
+    )
+    b.add_argument(
+        "--timeout", type=_positive(float), default=60.0, metavar="SECONDS", help="IMAP timeout"
+    )
+    b.add_argument("--debug", action="store_true", help="show tracebacks")
     u = commands.add_parser(
         "unsubscribe",
         help="add addresses, or recipients' signed unsubscribe links, to the suppression list",
@@ -293,13 +336,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.theme_command != "new":
                 raise UsageError("deckgen theme: give an action, e.g. 'deckgen theme new NAME'")
             return cmd_theme_new(args.name, args.parent, args.template)
-        if args.command in ("send", "unsubscribe"):
+        if args.command in ("send", "unsubscribe", "bounces"):
             # SQLite, smtplib, email-validator: only when sending
             from .delivery import commands
 
             root = find_project_root(Path.cwd() / "pyproject.toml")
             if args.command == "send":
                 return commands.run_send(args, root)
+            if args.command == "bounces":
+                return commands.run_bounces(args, root)
             reason = "bounced" if args.bounced else "unsubscribed"
             return commands.run_unsubscribe(args.addresses, reason, root)
         return cmd_build(args)
@@ -468,10 +513,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=progress,
         on_written=written,
         strict=args.strict,
+        offline=args.offline,
     )
     # Errors first: they are what stops the build; warnings follow.
     if _report(result, args.debug) == 3:
         return 3
+    if not args.quiet:
+        for info in result.infos:  # what deckgen decided: the dialect, a guessed language
+            print(info, file=sys.stderr)
     if args.strict and result.warnings and not result.errors:
         print(
             f"deckgen: {len(result.warnings)} warning(s) and --strict: failing; "

@@ -33,6 +33,17 @@ class Settings:
     smtp_user: str = ""
     smtp_security: str = ""  # starttls (default), tls or none (loopback only)
     suppression_list: str = ""  # default: suppressions.csv at the project root
+    lang: str = ""  # the content files' language when their front matter gives none
+    # The envelope sender (Return-Path) of every message: where relays send bounces and
+    # complaints, the mailbox deckgen bounces reads. Default: sender_address.
+    bounce_address: str = ""
+    # deckgen bounces (the password is never a setting: DECKGEN_IMAP_PASSWORD only)
+    imap: str = ""  # HOST[:PORT] of the bounce mailbox
+    imap_user: str = ""
+    imap_folder: str = ""  # default INBOX
+    imap_security: str = ""  # tls (default, port 993) or starttls (143)
+    bounce_maildir: str = ""  # or a Maildir, or an mbox file, read instead of IMAP
+    bounce_mbox: str = ""
 
 
 def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
@@ -78,7 +89,7 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
             report.error(f"[tool.deckgen] {key} must be on one line", line_of(key))
             continue
         if (
-            key in ("sender_address", "reply_to", "sample_recipient")
+            key in ("sender_address", "reply_to", "sample_recipient", "bounce_address")
             and value
             and not EMAIL.match(value)
         ):
@@ -90,6 +101,13 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
             and not value.startswith(("https://", "http://"))
         ):
             report.error(f"[tool.deckgen] {key} must start with https://", line_of(key))
+            continue
+        if key == "imap_security" and value not in ("", "tls", "starttls"):
+            report.error(
+                f"[tool.deckgen] imap_security '{value}'{did_you_mean(value, ['tls', 'starttls'])}: "
+                "use tls or starttls",
+                line_of(key),
+            )
             continue
         if key == "smtp_security" and value not in ("", "starttls", "tls", "none"):
             report.error(

@@ -20,11 +20,11 @@ class Diagnostic:
     path: Path | None
     line: int | None
     message: str
-    severity: str = "error"  # "error" or "warning"
+    severity: str = "error"  # "error", "warning" or "info" (what deckgen decided for you)
     rule: str = ""  # what kind of problem, for deckgen check ("theme-contrast", ...)
 
     def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = {"warning": "warning: ", "info": "info: "}.get(self.severity, "")
         return f"{location(self.path, self.line)}{prefix}{self.message}"
 
 
@@ -80,12 +80,17 @@ class Collector:
         self.path = path
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self.infos: list[Diagnostic] = []
 
     def error(self, message: str, line: int | None = None) -> None:
         self.errors.append(Diagnostic(self.path, line, message))
 
     def warn(self, message: str, line: int | None = None, rule: str = "") -> None:
         self.warnings.append(Diagnostic(self.path, line, message, "warning", rule))
+
+    def info(self, message: str, line: int | None = None, rule: str = "") -> None:
+        """What deckgen decided for the author (a guessed language): never fails a build."""
+        self.infos.append(Diagnostic(self.path, line, message, "info", rule))
 
     def raise_if_errors(self) -> None:
         if self.errors:

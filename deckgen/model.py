@@ -8,8 +8,9 @@ Shape of a document::
 
     Document(meta, slides=(Slide(kind="section"|"content", title, blocks, notes), ...), assets)
 
-Blocks are Paragraph, Heading, ListBlock, Table, Image, Quote, Code, Chart, RawHtml and Only
-(content for one output). Inline text is a tuple of `Run` (a hard line break is a run "\\n").
+Blocks are Paragraph, Heading, ListBlock, Table, Image, Quote, Code, Chart, RawHtml, Only
+(content for one output) and Columns (blocks side by side on a slide; one after the other
+in the newsletter). A slide may name its template layout and have a background picture. Inline text is a tuple of `Run` (a hard line break is a run "\\n").
 """
 
 from __future__ import annotations
@@ -88,6 +89,13 @@ class Image:
     alt: str
     title: str = ""
     line: int = 0
+    # The size the author asked for: "50%" (of the slide's content width), "300px", "4in",
+    # "" for the natural size (fitted to the room).
+    width: str = ""
+    height: str = ""
+    # Why no picture could be shown ("not found", "outside the project"...): the renderers
+    # show a visible placeholder with the alt text instead. "" for a real picture.
+    missing: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +144,44 @@ class Only:
     line: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Column:
+    blocks: tuple[Block, ...]
+    width: float = 0.0  # the share of the width the author asked for (0..1), 0.0 for even
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """``:::: columns`` / ``::: column`` (pandoc), Slidev's two-column slots: side by side on
+    a slide, one after the other in the newsletter."""
+
+    columns: tuple[Column, ...]
+    line: int = 0
+
+
 Block: TypeAlias = (
-    Paragraph | Heading | ListBlock | Table | Image | Quote | Code | Chart | RawHtml | Only
+    Paragraph
+    | Heading
+    | ListBlock
+    | Table
+    | Image
+    | Quote
+    | Code
+    | Chart
+    | RawHtml
+    | Only
+    | Columns
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """A picture behind a slide: the whole slide (``side`` "full"), or one side of it
+    (Marp's ``![bg right:40%]``, Slidev's ``image-right``) with the content beside it."""
+
+    image: Image
+    side: Literal["full", "left", "right"] = "full"
+    share: float = 0.5  # of the slide's width, for a side picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +197,16 @@ class Slide:
     notes: tuple[Block, ...] = ()
     line: int = 0
     continued: bool = False  # made by a thematic break: continues the previous slide
+    layout: str = ""  # the template layout the author named ("Two Content"), "" for the kind's
+    layout_line: int = 0
+    background: Background | None = None
+
+    def newsletter_blocks(self) -> tuple[Block, ...]:
+        """What the newsletter shows of this slide: its background picture first, as a
+        picture (an email has no slide to put it behind), then its blocks."""
+        if self.background is None:
+            return self.blocks
+        return (self.background.image, *self.blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +223,9 @@ class Meta:
     subject: str = ""
     preheader: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line in the file
+    footer: str = ""  # the slides' footer text the file gives (Marp's footer:)
+    dialect: str = "markdown"  # the dialect the file was read as (reading.dialects)
+    lang_source: str = "default"  # where lang came from: front matter, settings, guessed, default
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +238,9 @@ class Asset:
     mime: str = ""
     width: int = 0  # pixels
     height: int = 0
+    # An SVG picture's own markup: the deck shows it as a native SVG picture, `data` (a PNG
+    # rendering) being PowerPoint's fallback and the email's picture.
+    svg: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +256,24 @@ class Document:
 
 
 def for_output(blocks: tuple[Block, ...], output: Output) -> Iterator[Block]:
-    """The blocks one output shows: `Only` blocks of that output are opened, others dropped."""
+    """The blocks one output shows: `Only` blocks of that output are opened, others dropped;
+    the newsletter shows columns one after the other (the deck keeps `Columns`)."""
     for block in blocks:
         if isinstance(block, Only):
             if block.output == output:
                 yield from for_output(block.blocks, output)
+        elif isinstance(block, Columns) and output == "newsletter":
+            for column in block.columns:
+                yield from for_output(column.blocks, output)
+        elif isinstance(block, Image) and block.missing and output == "newsletter":
+            yield missing_picture(block)
         else:
             yield block
+
+
+def missing_picture(image: Image) -> Paragraph:
+    """What a picture that could not be read shows instead: its description and why."""
+    return Paragraph((Run(f"[{image.alt or image.title or '…'} — {image.missing}]", italic=True),), image.line)
 
 
 def walk(blocks: Iterable[Block], output: Output) -> Iterator[Block]:
@@ -215,6 +285,9 @@ def walk(blocks: Iterable[Block], output: Output) -> Iterator[Block]:
                 yield from walk(item.blocks, output)
         elif isinstance(block, Quote):
             yield from walk(block.blocks, output)
+        elif isinstance(block, Columns):
+            for column in block.columns:
+                yield from walk(column.blocks, output)
 
 
 def map_inlines(doc: Document, fn: Callable[[Inline], Inline]) -> Document:
@@ -246,6 +319,13 @@ def map_inlines(doc: Document, fn: Callable[[Inline], Inline]) -> Document:
         if isinstance(b, Quote | Only):
             inner = blocks(b.blocks)
             return b if inner is b.blocks else replace(b, blocks=inner)
+        if isinstance(b, Columns):
+            cols = tuple(
+                c if (inner := blocks(c.blocks)) is c.blocks else replace(c, blocks=inner)
+                for c in b.columns
+            )
+            same = all(x is y for x, y in zip(cols, b.columns, strict=True))
+            return b if same else replace(b, columns=cols)
         return b
 
     def blocks(bs: tuple[Block, ...]) -> tuple[Block, ...]:

@@ -32,6 +32,7 @@ from .build import (
     content_files,
     load_build_settings,
     load_document,
+    remote_pictures,
     run_jobs,
     theme_list,
 )
@@ -247,7 +248,7 @@ class Watcher:
 
     def _parse(self, path: Path, out: RebuildResult) -> Document | None:
         parsed = BuildResult()
-        doc = load_document(path, self.root, parsed)
+        doc = load_document(path, self.root, parsed, remote_pictures(self.out_dir, offline=False))
         out.warnings.extend(parsed.warnings)
         out.errors.extend(parsed.errors)
         if doc is None:

@@ -480,6 +480,21 @@ def _iter_shapes(shapes) -> Iterator:
             yield shape
 
 
+def _comparable(word: str) -> str:
+    """A word as compared with the PDF's: casefolded, compatibility-normalized (math letters
+    such as 𝐁 come out of the PDF as B), without the joiners and variation selectors of emoji
+    (drawn, never extracted) nor combining marks left after composition (an arrow over a
+    letter). A soft hyphen stays: the PDF keeps it where a word was hyphenated."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", word.casefold())
+    return "".join(ch for ch in text if ch not in INVISIBLE and unicodedata.category(ch) != "Mn")
+
+
+SEP = "\x01"  # between the PDF's words
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufe0e\ufe0f")
+
+
 def words_missing(pdf_pages: Sequence[Page], pptx_path: Path) -> list[tuple[int, str]]:
     """Words of the deck that do not show up on their PDF page.
 
@@ -493,15 +508,25 @@ def words_missing(pdf_pages: Sequence[Page], pptx_path: Path) -> list[tuple[int,
     _check_page_count(pdf_pages, slides, pptx_path)
     out = []
     for slide_no, (slide, page) in enumerate(zip(slides, pdf_pages, strict=True), start=1):
-        rendered = "".join(w.text for w in page.words).casefold()
-        # longest first, so short words do not eat parts of longer ones
-        for word in sorted(slide_words(slide), key=len, reverse=True):
-            needle = word.casefold()
-            pos = rendered.find(needle)
-            if pos < 0:
-                out.append((slide_no, word))
-            else:  # consume it, so repeated words must be rendered repeatedly
-                rendered = rendered[:pos] + "\0" + rendered[pos + len(needle) :]
+        # Longest first, so short words do not eat parts of longer ones; each word whole
+        # if it was rendered whole (else 'folder"' could take the quote of '"This'), or
+        # across the renderer's word breaks (a word broken over two lines).
+        rendered = SEP.join(_comparable(w.text) for w in page.words)
+        for word in sorted((_comparable(w) for w in slide_words(slide)), key=len, reverse=True):
+            if not word:
+                continue
+            whole = re.search(f"(?:^|{SEP}){re.escape(word)}(?={SEP}|$)", rendered)
+            if whole:
+                start = whole.end() - len(word)
+                span = (start, whole.end())
+            else:
+                broken = re.search(f"{SEP}?".join(map(re.escape, word)), rendered)
+                if broken is None:
+                    out.append((slide_no, word))
+                    continue
+                span = broken.span()
+            # consume it, so repeated words must be rendered repeatedly
+            rendered = rendered[: span[0]] + "\0" * (span[1] - span[0]) + rendered[span[1] :]
     return out
 
 

@@ -33,9 +33,9 @@ def test_theme_all_builds_every_file_in_every_theme_parsing_each_file_once(proje
     calls: list[Path] = []
     real = build_module.read_document
 
-    def counting(path, root=None):
+    def counting(path, root=None, **options):
         calls.append(path)
-        return real(path, root)
+        return real(path, root, **options)
 
     monkeypatch.setattr(build_module, "read_document", counting)
     assert main(["build", "--theme", "all", "--format", "deck", "-q"]) == 0

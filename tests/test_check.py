@@ -15,12 +15,29 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "check"
 
 
+INFO_RULES = ("lang-guessed", "dialect")  # what deckgen decided; tested on their own below
+
+
 def findings(name: str, theme: str | None = None) -> set[tuple[str, str, int | None]]:
     report = run_check([FIXTURES / name], [theme] if theme else [], FIXTURES)
     return {
         (f.rule, f.path.resolve().relative_to(FIXTURES).as_posix(), f.line)
         for f in report.findings
+        if f.rule not in INFO_RULES
     }
+
+
+def test_a_guessed_language_and_a_dialect_are_info_findings(tmp_path):
+    (tmp_path / "talk.md").write_text(
+        "---\nmarp: true\n---\n\n# Our quarterly review\n\nWhat went well and what we will "
+        "change next quarter.\n",
+        encoding="utf-8",
+    )
+    report = run_check([tmp_path / "talk.md"], [], tmp_path)
+    infos = {(f.rule, f.severity, f.line) for f in report.findings if f.rule in INFO_RULES}
+    assert infos == {("lang-guessed", "info", 1), ("dialect", "info", 1)}
+    assert report.exit_code() == 0
+    assert "reads as en-US" in next(f.message for f in report.findings if f.rule == "lang-guessed")
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,6 @@ BAD_INPUTS = {
         "3: front matter is not valid YAML (mapping values are not allowed here): "
         "check the indentation and quote values that contain ':' or '#'"
     ),
-    "missing-image.md": "9: image 'images/logo.png' not found (looked for ",
     "chart-type.md": (
         "8: unknown chart type 'colonne' (did you mean \"column\"?); "
         "use one of: bar, column, line, pie"
@@ -49,7 +48,17 @@ BAD_INPUTS = {
         "add ':::' alone on a line where the block ends"
     ),
     "bad-date.md": "3: ",
-    "unknown-theme.md": "3: theme 'defautl' not found (did you mean \"default\"?)",
+}
+# Built anyway, with a warning at its line; --strict fails and writes nothing for them.
+WARNED = {
+    "missing-image.md": (
+        "9: warning: picture 'images/logo.png' not found (looked for ",
+        "a placeholder with its description is shown instead",
+    ),
+    "unknown-theme.md": (
+        "3: warning: theme 'defautl' not found (did you mean \"default\"?)",
+        "built with the 'default' theme",
+    ),
 }
 
 
@@ -193,18 +202,34 @@ def test_bad_input_keeps_previous_output(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+@pytest.mark.parametrize("name", list(WARNED))
+def test_questionable_input_builds_with_a_warning_and_fails_under_strict(
+    project: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    add(project, BAD / name, "x.md")
+    code, out, err = run(capsys, "build")
+    no_traceback(err)
+    assert code == 0, err
+    start, rest = WARNED[name]
+    (line,) = [line for line in err.splitlines() if line.startswith(f"content/x.md:{start}")]
+    assert rest in line
+    folder = project / "build" / "default"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    code, out, err = run(capsys, "build", "--strict")
+    assert code == 1 and "--strict: failing" in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
 def test_two_bad_files_and_a_good_one(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     add(project, BAD / "chart-type.md", "a.md")
     add(project, GOOD, "b.md")
-    add(project, BAD / "missing-image.md", "c.md")
+    add(project, BAD / "unclosed-div.md", "c.md")
     code, out, err = run(capsys, "build")
     no_traceback(err)
     assert code == 1
     lines = err.splitlines()
     assert any(line.startswith("content/a.md:8: unknown chart type") for line in lines), err
-    assert any(
-        line.startswith("content/c.md:9: image 'images/logo.png' not found") for line in lines
-    ), err
+    assert any(line.startswith("content/c.md:9: unclosed block") for line in lines), err
     assert "2 problem(s) in 2 file(s)" in err
     assert pptx_files(project / "build") == [project / "build" / "default" / "b.pptx"]
     assert "wrote build/default/b.pptx" in out
@@ -224,12 +249,15 @@ def test_crashing_file_does_not_stop_the_others(
 
 def test_several_problems_in_one_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "content" / "x.md").write_text(
-        "---\ntitle: T\n---\n\n## A\n\n::: foo\nx\n:::\n\n![Logo](absent.png)\n", encoding="utf-8"
+        "---\ntitle: T\nslide_level: 7\n---\n\n## A\n\n```chart\ntype: camembert\ndata:\n  a: 1\n```"
+        "\n\n::: foo\nx\n:::\n\n![Logo](absent.png)\n",
+        encoding="utf-8",
     )
     code, _, err = run(capsys, "build")
     assert code == 1
-    assert "content/x.md:7: unknown block '::: foo'" in err
-    assert "content/x.md:11: image 'absent.png' not found" in err
+    # A bad front matter does not hide the body's problems: every one in one run.
+    assert "content/x.md:3: slide_level must be 1, 2 or 3" in err
+    assert "content/x.md:9: unknown chart type 'camembert'" in err
     assert "2 problem(s) in 1 file(s)" in err
 
 

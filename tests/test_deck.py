@@ -330,3 +330,86 @@ def test_xml_written_by_deckgen_follows_the_schema_order(decks):
                 lang = root.find(qn("c:lang"))
                 if lang is not None:
                     assert _local(root[0].tag) == "date1904" and root[1] is lang
+
+
+# ---------------------------------------------------------------------------- as the author asks
+
+AUTHORED = FIXTURES / "authored" / "talk.qmd"  # deckgen's own, modelled on real Quarto decks
+
+
+@pytest.fixture(scope="module")
+def authored(tmp_path_factory):
+    out = tmp_path_factory.mktemp("authored")
+    result = build([AUTHORED], out_dir=out, root=ROOT, formats=("deck",))
+    assert not result.errors, [str(e) for e in result.errors]
+    return out / "default" / "talk.pptx", result
+
+
+def _slide(prs, title: str):
+    return next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == title)
+
+
+def test_two_columns_are_side_by_side_in_a_two_content_slide(authored, theme):
+    path, _ = authored
+    prs = Presentation(str(path))
+    slide = _slide(prs, "Two columns")
+    assert slide.slide_layout.name == "Two Content"
+    left, right = [s for s in slide.placeholders if s.placeholder_format.idx in (1, 2)]
+    assert left.left + left.width <= right.left and abs(left.top - right.top) < 12700
+    assert "working directory" in left.text_frame.text and "remote" in right.text_frame.text
+    assert "git add" in left.text_frame.text  # the sub-list stays in its column
+    assert slide.has_notes_slide and "four zones" in slide.notes_slide.notes_text_frame.text
+    assert overflows(path, theme) == []
+
+
+def test_column_widths_are_honoured(authored):
+    prs = Presentation(str(authored[0]))
+    slide = _slide(prs, "Uneven columns")
+    picture = next(s for s in slide.shapes if s.shape_type == 13)
+    caption = next(s for s in slide.shapes if s.has_text_frame and "Source" in s.text_frame.text)
+    assert picture.left + picture.width <= caption.left
+    assert caption.width < prs.slide_width * 0.35 < picture.width
+
+
+def test_a_background_picture_fills_the_slide_behind_a_veil_and_the_text(authored):
+    prs = Presentation(str(authored[0]))
+    slide = _slide(prs, "A full picture")
+    tree = list(slide.shapes)
+    assert tree[0].shape_type == 13 and tree[0].name == "Background Picture"
+    assert (tree[0].left, tree[0].top, tree[0].width, tree[0].height) == (
+        0, 0, prs.slide_width, prs.slide_height
+    )
+    assert tree[1].name == "Background Veil"
+    assert any("Words over the picture" in s.text_frame.text for s in tree if s.has_text_frame)
+
+
+def test_a_slide_on_a_named_layout_and_a_misspelt_one(authored):
+    path, result = authored
+    prs = Presentation(str(path))
+    assert _slide(prs, "A named layout").slide_layout.name == "Title Only"
+    assert _slide(prs, "A layout the template lacks").slide_layout.name == "Title and Content"
+    (warning,) = [w for w in result.warnings if "Tow Content" in w.message]
+    assert warning.line == 52 and 'did you mean "Two Content"' in warning.message
+
+
+def test_a_picture_sized_by_the_author_keeps_that_size(authored):
+    prs = Presentation(str(authored[0]))
+    slide = _slide(prs, "Sized pictures")
+    picture = next(s for s in slide.shapes if s.shape_type == 13)
+    body = slide.slide_layout.placeholders[1]
+    assert picture.width == pytest.approx(body.width * 0.5, rel=0.02)
+
+
+def test_authored_slides_follow_the_schema(authored):
+    from ooxml import assert_valid
+
+    assert_valid([authored[0]])
+
+
+@pytest.mark.realclient
+def test_libreoffice_renders_the_authored_slides_cleanly(authored, tmp_path):
+    from realclients import assert_deck_renders_cleanly, require_tool
+
+    require_tool("soffice")
+    require_tool("pdftotext")
+    assert_deck_renders_cleanly(authored[0], tmp_path)

@@ -191,7 +191,7 @@ def test_killed_mid_follow_up_then_resumed_each_participant_gets_it_once(project
         before = mailbox.count()
         assert 30 <= sum(before.values()) < 150
         unknown = {r for r, s in journal_states(project).items() if s == "sending"}
-        assert len(unknown) <= 1
+        assert len(unknown) <= 10  # at most one per connection (10 by default, issue 14)
         code, out, err = send(capsys, port, "--resume")
         assert code == 0, err
         after = mailbox.count()

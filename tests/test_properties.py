@@ -1,4 +1,5 @@
-"""Property tests: arbitrary Markdown made of the constructs deckgen supports.
+"""Property tests: arbitrary Markdown made of the constructs deckgen supports, and documents
+of the other tools' dialects (the last test: nothing the author wrote is silently lost).
 
 Hypothesis writes documents from headings, paragraphs with bold, italic, code and links,
 nested lists, tables, quotes, code fences, charts, ``::: notes``/``deck``/``newsletter``
@@ -227,3 +228,181 @@ def test_any_document_builds_opens_and_keeps_every_paragraph(tmp_path_factory, c
         wanted = norm(run)
         assert wanted in plain, (run, source_text)
         assert wanted in html, (run, source_text)
+
+
+# --- nothing silently lost: the reader, over documents mixing the dialects' constructs ---------
+#
+# Every word the author wrote in a generated document (of Marp, pandoc, remark, Slidev or plain
+# Markdown, mixing notes, columns, steps, attributes, HTML wrappers, nested lists indented by 2,
+# 3 or 4 spaces, footnotes, comments, LaTeX...) reaches the model (slide titles, blocks, notes,
+# picture descriptions, the front matter's title) or is named in a warning of the file. The
+# words are unique tokens, so one found elsewhere cannot stand in for a lost one.
+
+from deckgen.model import (  # noqa: E402
+    Chart,
+    Code,
+    Columns,
+    Heading,
+    Image,
+    ListBlock,
+    Only,
+    Paragraph,
+    Quote,
+    RawHtml,
+    Table,
+)
+from deckgen.reading import read_document  # noqa: E402
+
+DIALECTS = ("marp", "pandoc", "remark", "slidev", "markdown")
+
+
+class Words:
+    def __init__(self) -> None:
+        self.count = 0
+        self.written: list[str] = []
+
+    def __call__(self) -> str:
+        self.count += 1
+        token = f"mot{self.count}x"
+        self.written.append(token)
+        return token
+
+    def line(self, n: int = 3) -> str:
+        return " ".join(self() for _ in range(n))
+
+
+@st.composite
+def dialect_block(draw, words: Words, dialect: str) -> str:
+    kind = draw(
+        st.sampled_from(
+            ["para", "list", "list", "quote", "code", "html", "attrs", "footnote", "latex",
+             "columns", "comment", "deflist", "emphasis"]
+        )
+    )
+    if kind == "para":
+        return words.line()
+    if kind == "emphasis":
+        return f"**{words()}** *{words()}* `{words()}` [{words()}](https://example.com)"
+    if kind == "list":
+        pad = " " * draw(st.sampled_from([2, 3, 4]))
+        marker = draw(st.sampled_from(["-", "*", "1."]))
+        return "\n".join(
+            [f"{marker} {words.line(2)}", f"{pad}{marker} {words.line(2)}", f"{marker} {words()}"]
+        )
+    if kind == "quote":
+        return f"> {words.line()}"
+    if kind == "code":
+        return f"```python\nx = '{words()}'\n```"
+    if kind == "html":
+        return f'<div class="box">\n\n{words.line()} <span style="color:red">{words()}</span>\n\n</div>'
+    if kind == "attrs":
+        return f"[{words()}]{{.red}} {words()}"
+    if kind == "footnote":
+        label = words()
+        words.written.remove(label)  # the label is markup, not text
+        return f"{words()}[^{label}]\n\n[^{label}]: {words.line(2)}"
+    if kind == "latex":
+        return f"{words()} \\textbf{{{words()}}} $x^2$"
+    if kind == "columns":
+        if dialect != "pandoc":
+            return words.line()
+        return f":::: columns\n::: column\n{words()}\n:::\n::: column\n{words()}\n:::\n::::"
+    if kind == "comment":
+        return f"<!-- {words.line(2)} -->"
+    return f"{words()}\n:   {words.line(2)}"  # a definition list
+
+
+@st.composite
+def dialect_slide(draw, words: Words, dialect: str, first: bool) -> str:
+    parts = []
+    if not first and dialect in ("marp", "remark", "slidev"):
+        if dialect == "remark" and draw(st.booleans()):
+            parts.append("---\nclass: center")
+        elif dialect == "slidev" and draw(st.booleans()):
+            parts.append("---\nlayout: default\n---")
+        else:
+            parts.append("---")
+    heading = "#" if dialect in ("marp", "remark", "slidev") else "##"
+    parts.append(f"{heading} {words.line(2)}")
+    for _ in range(draw(st.integers(1, 4))):
+        parts.append(draw(dialect_block(words, dialect)))
+    notes = draw(st.booleans())
+    if notes:
+        if dialect == "remark":
+            parts.append(f"???\n{words.line(2)}")
+        elif dialect in ("marp", "slidev"):
+            parts.append(f"<!--\n{words.line(2)}\n-->")
+        else:
+            parts.append(f"::: notes\n{words.line(2)}\n:::")
+    if dialect == "pandoc" and draw(st.booleans()):
+        parts.append(". . .")
+        parts.append(words.line(2))
+    return "\n\n".join(parts)
+
+
+@st.composite
+def dialect_document(draw) -> tuple[str, str, Words]:
+    dialect = draw(st.sampled_from(DIALECTS))
+    words = Words()
+    front = {
+        "marp": "---\nmarp: true\nlang: fr\n---\n\n",
+        "pandoc": "---\nformat: revealjs\nlang: fr\n---\n\n",
+        "slidev": "---\ntheme: seriph\nmdc: true\nlang: fr\n---\n\n",
+        "remark": "class: left\n\n",  # remark has no front matter: a slide property
+        "markdown": "---\nlang: fr\n---\n\n",
+    }[dialect]
+    slides = [draw(dialect_slide(words, dialect, k == 0)) for k in range(draw(st.integers(1, 4)))]
+    return dialect, front + "\n\n".join(slides) + "\n", words
+
+
+def model_words(doc) -> str:
+    parts = [doc.meta.title]
+
+    def blocks(items) -> None:
+        for b in items:
+            if isinstance(b, Paragraph | Heading):
+                parts.append("".join(r.text for r in b.runs))
+            elif isinstance(b, ListBlock):
+                for item in b.items:
+                    blocks(item.blocks)
+            elif isinstance(b, Quote | Only):
+                blocks(b.blocks)
+            elif isinstance(b, Columns):
+                for column in b.columns:
+                    blocks(column.blocks)
+            elif isinstance(b, Code):
+                parts.append(b.text)
+            elif isinstance(b, Image):
+                parts.append(b.alt)
+            elif isinstance(b, RawHtml):
+                parts.append(b.html)
+            elif isinstance(b, Table):
+                parts.extend("".join(r.text for r in c) for row in (b.header, *b.rows) for c in row)
+            elif isinstance(b, Chart):
+                parts.append(b.title)
+
+    for slide in doc.slides:
+        parts.append("".join(r.text for r in slide.title or ()))
+        blocks(slide.blocks)
+        blocks(slide.notes)
+    return " ".join(parts)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(case=dialect_document())
+def test_nothing_the_author_wrote_is_silently_lost(tmp_path_factory, case) -> None:
+    dialect, text, words = case
+    folder = tmp_path_factory.mktemp("lost")
+    path = folder / ("talk.qmd" if dialect == "pandoc" else "talk.md")
+    path.write_text(text, encoding="utf-8")
+    doc, warnings = read_document(path, folder)
+    assert doc.meta.dialect == dialect, text
+    shown = model_words(doc)
+    named = " ".join(w.message for w in warnings)
+    lost = [w for w in words.written if w not in shown and w not in named]
+    assert not lost, (lost, text)

@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 PYPROJECT = """[tool.deckgen]
 unsubscribe_url = "https://lettre.example.com/desabonnement"
+lang = "fr-FR"
 """
 
 DOC = """---

@@ -119,8 +119,10 @@ def test_encrypted_login_and_delivery(project, capsys, authority, security):
     assert code == 0, err
     assert mailbox.count() == {address(k): 1 for k in range(12)}
     assert "12 sent" in out
-    # One connection, one login, and the password only ever crossed an encrypted link.
-    assert logins.attempts == [(USER, PASSWORD, True)]
+    # One login per connection (10 at most), and the password only ever crossed an
+    # encrypted link.
+    assert 1 <= len(logins.attempts) <= 10
+    assert set(logins.attempts) == {(USER, PASSWORD, True)}
     message = mailbox.parsed()[address(3)]
     assert message["Subject"] == "Prénom3, la lettre chiffrée"
     assert PASSWORD.encode() not in (project / "build" / ".deckgen" / "send.sqlite").read_bytes()

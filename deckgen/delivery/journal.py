@@ -22,6 +22,9 @@ page cache, as soon as the commit returns. What NORMAL gives up is the last comm
 power cut or a kernel crash; ``durable=True`` (``--durable``) makes each commit wait for the
 disk (``synchronous=FULL``, one fsync per transition) for machines where that matters.
 
+The connections of a run (threads, see `deckgen.delivery.run`) share one `Journal`: its
+methods take a lock, one statement at a time, so each transition is still its own commit.
+
 A lock file beside the database (``flock``, released by the kernel even on SIGKILL) keeps
 two ``deckgen send`` processes from working on one journal at once: two senders would each
 send what the other has not marked yet.
@@ -30,13 +33,16 @@ send what the other has not marked yet.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import sqlite3
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import InputError
 
@@ -64,7 +70,32 @@ CREATE TABLE IF NOT EXISTS delivery (
     PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS delivery_sent ON delivery (state, updated);
+-- deckgen bounces: a bounce, complaint or unsubscribe is found by the original Message-ID.
+CREATE INDEX IF NOT EXISTS delivery_message_id ON delivery (message_id);
+-- Every message deckgen bounces has read (its Message-ID, or a hash): each is read once.
+CREATE TABLE IF NOT EXISTS report (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,               -- dsn, arf, unsubscribe, auto-reply, ignored
+    received REAL NOT NULL
+) WITHOUT ROWID;
+-- What the reports said about each recipient, per campaign ('' when none matched).
+CREATE TABLE IF NOT EXISTS feedback (
+    report TEXT NOT NULL,
+    campaign TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint', 'unsubscribe')),
+    status TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    at REAL NOT NULL,
+    suppressed INTEGER NOT NULL DEFAULT 0,  -- 1 once on the suppression list
+    PRIMARY KEY (report, recipient, kind)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS feedback_recipient ON feedback (recipient, kind);
 """
+
+# Suppression reasons, by kind of feedback.
+SUPPRESSION_REASONS = {"hard": "bounced", "complaint": "complained", "unsubscribe": "unsubscribed"}
+SOFT_LIMIT = 3  # soft bounces on this many campaigns make a hard one
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,20 @@ class Row:
     attempts: int
     reply: str
     message_id: str
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """One thread at a time on the SQLite connection (the run's connections share it)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
 
 
 class JournalBusy(InputError):
@@ -101,11 +146,13 @@ class Journal:
                     path,
                 ) from None
         # Autocommit: each statement below is its own transaction, committed on return.
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=10)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.executescript(SCHEMA)
 
+    @_serialized
     def close(self) -> None:
         self._db.close()
         if self._lock_fd is not None:
@@ -120,15 +167,18 @@ class Journal:
 
     # -------------------------------------------------------------- campaigns
 
+    @_serialized
     def add_campaign(self, campaign: str, content: str, theme: str, list_path: str) -> None:
         self._db.execute(
             "INSERT OR IGNORE INTO campaign VALUES (?, ?, ?, ?, ?)",
             (campaign, content, theme, list_path, time.time()),
         )
 
+    @_serialized
     def campaigns(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM campaign ORDER BY created")]
 
+    @_serialized
     def has_campaign(self, campaign: str) -> bool:
         return (
             self._db.execute("SELECT 1 FROM campaign WHERE id = ?", (campaign,)).fetchone()
@@ -137,6 +187,7 @@ class Journal:
 
     # -------------------------------------------------------------- queue
 
+    @_serialized
     def enqueue(self, campaign: str, recipients: Iterable[tuple[str, str, str]]) -> int:
         """Queue (key, address, raw) rows not already in the campaign, in one transaction.
         Returns how many were new."""
@@ -150,12 +201,14 @@ class Journal:
             )
             return self._db.total_changes - before
 
+    @_serialized
     def known_addresses(self, campaign: str) -> dict[str, str]:
         """List spelling -> normalized address of every row already checked and queued."""
         return dict(
             self._db.execute("SELECT raw, address FROM delivery WHERE campaign = ?", (campaign,))
         )
 
+    @_serialized
     def rows(self, campaign: str, states: Iterable[str] = STATES) -> list[Row]:
         wanted = tuple(states)
         marks = ",".join("?" * len(wanted))
@@ -168,6 +221,7 @@ class Journal:
             )
         ]
 
+    @_serialized
     def states(self, campaign: str) -> dict[str, tuple[str, int]]:
         """recipient -> (state, attempts)."""
         return {
@@ -177,6 +231,7 @@ class Journal:
             )
         }
 
+    @_serialized
     def requeue_unknown(self, campaign: str) -> int:
         """--retry-unknown: put 'sending' rows back in the queue (they may arrive twice)."""
         cursor = self._db.execute(
@@ -188,12 +243,15 @@ class Journal:
 
     # -------------------------------------------------------------- transitions (one commit each)
 
+    @_serialized
     def mark_sending(self, campaign: str, recipient: str, message_id: str) -> None:
         self._set(campaign, recipient, "sending", None, message_id=message_id)
 
+    @_serialized
     def mark_sent(self, campaign: str, recipient: str, reply: str) -> None:
         self._set(campaign, recipient, "sent", reply)
 
+    @_serialized
     def mark_deferred(self, campaign: str, recipient: str, reply: str) -> int:
         """Returns the attempts so far."""
         self._db.execute(
@@ -207,8 +265,15 @@ class Journal:
         ).fetchone()
         return row[0] if row else 0
 
+    @_serialized
     def mark_failed(self, campaign: str, recipient: str, reply: str) -> None:
         self._set(campaign, recipient, "failed", reply, attempts_plus=1)
+
+    @_serialized
+    def mark_requeued(self, campaign: str, recipient: str, reply: str) -> None:
+        """Back to the queue as it was, attempts unchanged: the relay throttled us, the
+        recipient is not at fault (its data was refused or never sent)."""
+        self._set(campaign, recipient, "queued", reply)
 
     def _set(
         self,
@@ -228,6 +293,7 @@ class Journal:
 
     # -------------------------------------------------------------- reports
 
+    @_serialized
     def summary(self, campaign: str) -> Counter[str]:
         counts: Counter[str] = Counter({state: 0 for state in STATES})
         counts.update(
@@ -240,6 +306,7 @@ class Journal:
         )
         return counts
 
+    @_serialized
     def sent_since(self, since: float) -> list[float]:
         """When each message of every campaign sent after `since` was sent (hourly cap:
         a relay's limit counts every message of the account, whatever the campaign)."""
@@ -251,6 +318,89 @@ class Journal:
                 (since,),
             )
         ]
+
+    # -------------------------------------------------------------- what came back
+
+    @_serialized
+    def has_report(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM report WHERE key = ?", (key,)).fetchone() is not None
+
+    @_serialized
+    def match(self, message_id: str, address: str) -> tuple[str, str] | None:
+        """(campaign, recipient) a report is about: by the original Message-ID, else the
+        latest campaign sent to that address; None when this journal never sent to it."""
+        if message_id:
+            row = self._db.execute(
+                "SELECT campaign, recipient FROM delivery WHERE message_id = ?", (message_id,)
+            ).fetchone()
+            if row:
+                return row[0], row[1]
+        if address:
+            row = self._db.execute(
+                "SELECT campaign, recipient FROM delivery WHERE recipient = ? "
+                "AND state IN ('sent', 'sending') ORDER BY updated DESC LIMIT 1",
+                (address.lower(),),
+            ).fetchone()
+            if row:
+                return row[0], row[1]
+        return None
+
+    @_serialized
+    def add_report(
+        self, key: str, kind: str, findings: Iterable[tuple[str, str, str, str, str]]
+    ) -> None:
+        """A report read, with its (campaign, recipient, kind, status, detail), in one
+        transaction: reading it again adds nothing."""
+        now = time.time()
+        with self._transaction():
+            self._db.execute("INSERT OR IGNORE INTO report VALUES (?, ?, ?)", (key, kind, now))
+            self._db.executemany(
+                "INSERT OR IGNORE INTO feedback (report, campaign, recipient, kind, status, "
+                "detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((key, *finding, now) for finding in findings),
+            )
+
+    @_serialized
+    def to_suppress(self) -> dict[str, str]:
+        """recipient -> reason for everyone the feedback puts on the suppression list and
+        who is not there yet: a hard bounce, a complaint, an unsubscribe, or soft bounces
+        on `SOFT_LIMIT` campaigns."""
+        found: dict[str, str] = {}
+        for recipient, kind in self._db.execute(
+            "SELECT recipient, kind FROM feedback WHERE suppressed = 0 AND kind != 'soft' "
+            "ORDER BY at"
+        ):
+            found.setdefault(recipient, SUPPRESSION_REASONS[kind])
+        for (recipient,) in self._db.execute(
+            "SELECT recipient FROM feedback WHERE kind = 'soft' AND campaign != '' "
+            "GROUP BY recipient HAVING COUNT(DISTINCT campaign) >= ? AND MIN(suppressed) = 0",
+            (SOFT_LIMIT,),
+        ):
+            found.setdefault(recipient, f"bounced ({SOFT_LIMIT} soft bounces)")
+        return found
+
+    @_serialized
+    def mark_suppressed(self, recipients: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE feedback SET suppressed = 1 WHERE recipient = ?",
+                ((r,) for r in recipients),
+            )
+
+    @_serialized
+    def feedback(self, campaign: str) -> Counter[str]:
+        """Recipients per kind of feedback for one campaign (each counted once per kind)."""
+        counts: Counter[str] = Counter({"hard": 0, "soft": 0, "complaint": 0, "unsubscribe": 0})
+        counts.update(
+            dict(
+                self._db.execute(
+                    "SELECT kind, COUNT(DISTINCT recipient) FROM feedback WHERE campaign = ? "
+                    "GROUP BY kind",
+                    (campaign,),
+                ).fetchall()
+            )
+        )
+        return counts
 
     def _transaction(self):
         db = self._db

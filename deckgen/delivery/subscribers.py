@@ -35,6 +35,7 @@ STANDARD = ("email", "first_name", "last_name", "lang")
 RESERVED = ("unsubscribe_url",)  # filled in by deckgen for each recipient
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # CR, LF and the other controls (not tab)
+UNQUOTED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")  # not a line end
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,10 @@ def read_subscribers(
     _check_header(path, columns)
     result = SubscriberList(path, columns)
     email_at = columns.index("email")
+    # A line break inside a value needs quotes; without quotes nor other control characters
+    # anywhere, no value can hold one, and the per-value check is skipped (a third of the
+    # time of a 10,000-row list).
+    clean = '"' not in text and not UNQUOTED_CONTROL.search(text)
     first_line: dict[str, int] = {}
     previous_end = reader.line_num
     while True:
@@ -164,9 +169,12 @@ def read_subscribers(
             )
             continue
         raw = row[email_at].strip()
-        bad = next(
-            (name for name, cell in zip(columns, row, strict=True) if CONTROL.search(cell)), None
-        )
+        bad = None
+        if not clean:
+            bad = next(
+                (name for name, cell in zip(columns, row, strict=True) if CONTROL.search(cell)),
+                None,
+            )
         if bad is not None:
             result.errors.append(
                 Diagnostic(

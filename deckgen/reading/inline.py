@@ -53,9 +53,9 @@ class InlineReader:
             elif tag in ("del", "s"):
                 self._inline(child, with_(style, strike=True), out, False)
             elif tag == "code":
-                out.append(
-                    with_(style, text=self.resolve(child.text or "", keep_html=True), code=True)
-                )
+                # Python-Markdown escapes <, > and & in code spans: shown as typed.
+                text = html.unescape(self.resolve(child.text or "", keep_html=True))
+                out.append(with_(style, text=text, code=True))
             elif tag == "a":
                 self._inline(child, with_(style, href=child.get("href", "")), out, False)
             elif tag == "br":

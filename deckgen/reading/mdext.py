@@ -1,15 +1,22 @@
 """Python-Markdown extension: deckgen's syntax on top of standard Markdown.
 
-Three stages, each a Python-Markdown processor with one job:
+Four stages, each a Python-Markdown processor with one job:
 
 - `FencePreprocessor` lifts fenced blocks (```` ``` ```` / ``~~~``, info string ``chart`` or a
   language) out of the text before raw HTML is stashed, keeping their exact source line, and
   leaves a placeholder that `FenceBlockProcessor` turns into a ``<fence>`` element. (The stock
-  ``fenced_code`` extension stores rendered HTML strings, which a deck cannot use.)
+  ``fenced_code`` extension stores rendered HTML strings, which a deck cannot use.) A fence
+  indented under a list item stays in the item.
 - `DivProcessor` parses pandoc-style fenced divs (``::: notes``, ``::: deck``,
-  ``::: newsletter`` ... ``:::``) into ``<div class="...">`` elements.
+  ``::: {.column width="40%"}`` ... ``:::``) into ``<div class="name">`` elements, their
+  attributes as ``data-a-KEY``. Which names mean something is the tree reader's business.
+- `SlideMarkProcessor` turns the slide marks of the separator dialects (`body.SLIDE_MARK`)
+  into ``<slide index="N">`` elements.
 - `LineTracker` notes the source line of every top-level block on its element
   (``data-line``), so errors and warnings can say ``path:line``.
+
+Python-Markdown's own ``attr_list`` (pandoc's ``{#id .class key=value}`` on headings and
+pictures) and ``def_list`` (definition lists) are on.
 
 Problems are collected in `DeckgenMarkdown.problems` as (line, message) pairs.
 """
@@ -25,11 +32,13 @@ from markdown import Extension, Markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.preprocessors import Preprocessor
 
-DIV_NAMES = ("notes", "deck", "newsletter")
-FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
+FENCE_OPEN = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
 DIV_OPEN = re.compile(
-    r"^:{3,}[ \t]*(?:\{[ \t]*\.?(?P<braced>[\w-]+)[ \t]*\}|(?P<name>[\w-]+))[ \t]*$"
+    r"^:{3,}[ \t]*(?:\{(?P<braced>[^{}]*)\}|(?P<name>[\w.-]+)(?:[ \t]+\{(?P<extra>[^{}]*)\})?)[ \t]*:*[ \t]*$"
 )
+DIV_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))|([.#]?[\w-]+)""")
+RAW_HTML_OPEN = re.compile(r"^ {0,3}<(pre|script|style|textarea)(\s|>|$)", re.I)
+SLIDE_RE = re.compile("^\ue002deckgen-slide:(\\d+)\ue003$")
 DIV_CLOSE = re.compile(r"^:{3,}[ \t]*$")
 PLACEHOLDER = "\x02deckgen-fence:{}\x03"
 PLACEHOLDER_RE = re.compile(r"^\x02deckgen-fence:(\d+)\x03$")
@@ -51,14 +60,25 @@ class FencePreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         out: list[str] = []
         i = 0
+        raw: str | None = None  # in an HTML block of type 1 (<pre>...): no fence there
         while i < len(lines):
+            if raw is not None or (m := RAW_HTML_OPEN.match(lines[i])):
+                if raw is None:
+                    closing = f"</{m.group(1).lower()}>"
+                    raw = None if closing in lines[i].lower()[m.end() :] else closing
+                elif raw in lines[i].lower():
+                    raw = None
+                out.append(lines[i])
+                i += 1
+                continue
             m = FENCE_OPEN.match(lines[i])
             if not m or (m.group("fence")[0] == "`" and "`" in m.group("info")):
                 out.append(lines[i])
                 i += 1
                 continue
             fence = m.group("fence")
-            close = re.compile(rf"^{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+            indent = m.group("indent")
+            close = re.compile(rf"^ *{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
             j = i + 1
             while j < len(lines) and not close.match(lines[j]):
                 j += 1
@@ -69,21 +89,31 @@ class FencePreprocessor(Preprocessor):
                     f"{fence} line; add one after the block",
                 )
                 j = len(lines) - 1
-            self.ext.fences.append(
-                Fence(m.group("info").strip(), "\n".join(lines[i + 1 : j]), i + 1)
-            )
+            # CommonMark: the content loses as much indentation as the opening fence had.
+            content = [_dedent(line, len(indent)) for line in lines[i + 1 : j]]
+            self.ext.fences.append(Fence(m.group("info").strip(), "\n".join(content), i + 1))
             self.ext.tracker.mask(i, j)  # code is never where a later block starts
-            # Keep the line count where possible and isolate the placeholder as its own block.
+            # Keep the line count where possible and isolate the placeholder as its own block
+            # (indented as the fence was: a fence in a list item stays in the item).
             span = j - i + 1
-            replacement = ["", PLACEHOLDER.format(len(self.ext.fences) - 1), ""]
+            replacement = ["", indent + PLACEHOLDER.format(len(self.ext.fences) - 1), ""]
+            if out and not out[-1].strip():
+                # Already after a blank line: two in a row would end a list the fence is in.
+                replacement = [indent + PLACEHOLDER.format(len(self.ext.fences) - 1), "", ""]
             out.extend(replacement + [""] * max(0, span - len(replacement)))
             i = j + 1
         return out
 
 
+def _dedent(line: str, width: int) -> str:
+    spaces = len(line) - len(line.lstrip(" "))
+    return line[min(spaces, width) :]
+
+
 class FenceBlockProcessor(BlockProcessor):
     def test(self, parent: etree.Element, block: str) -> bool:
-        return PLACEHOLDER_RE.match(block.strip()) is not None
+        # Indented by 4 or more: inside a list item, which Python-Markdown dedents first.
+        return not block.startswith("    ") and PLACEHOLDER_RE.match(block.strip()) is not None
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         m = PLACEHOLDER_RE.match(blocks.pop(0).strip())
@@ -117,7 +147,7 @@ class DivProcessor(BlockProcessor):
             line_no = tracker.current
         m = DIV_OPEN.match(lines[start])
         assert m is not None
-        name = (m.group("braced") or m.group("name")).lower()
+        name, attrs = div_name(m)
         # Collect lines up to the matching close, across blank-line separated blocks.
         rest = lines[start + 1 :]
         body: list[str] = []
@@ -146,16 +176,44 @@ class DivProcessor(BlockProcessor):
             blocks.insert(0, "\n".join(rest))
         # What the div held is not where the next block starts: search after its close.
         self.ext.tracker.skip_to(line_no + len(body) + 1)
-        if name not in DIV_NAMES:
-            from ..errors import did_you_mean
-
-            self.ext.problem(
-                line_no,
-                f"unknown block '::: {name}'{did_you_mean(name, DIV_NAMES)}; "
-                f"use one of: {', '.join('::: ' + n for n in DIV_NAMES)}",
-            )
         div = etree.SubElement(parent, "div", {"class": name, "data-line": str(line_no)})
+        for key, value in attrs.items():
+            div.set("data-a-" + key, value)
         self.parser.parseChunk(div, "\n".join(body))
+
+
+def div_name(m: re.Match[str]) -> tuple[str, dict[str, str]]:
+    """A div's name (its first class, or its word: ``::: notes``) and its other
+    attributes (``width="40%"``; more classes as ``classes``)."""
+    attrs: dict[str, str] = {}
+    classes: list[str] = []
+    name = m.group("name") or ""
+    for a in DIV_ATTR.finditer((m.group("braced") or "") + " " + (m.group("extra") or "")):
+        if a.group(1):
+            attrs[a.group(1).lower()] = a.group(2) or a.group(3) or a.group(4) or ""
+        elif a.group(5).startswith("."):
+            classes.append(a.group(5)[1:])
+        elif a.group(5).startswith("#"):
+            attrs["id"] = a.group(5)[1:]
+        else:
+            classes.append(a.group(5))
+    if not name:
+        name = classes.pop(0) if classes else ""
+    if classes:
+        attrs["classes"] = " ".join(classes)
+    return name.lower(), attrs
+
+
+class SlideMarkProcessor(BlockProcessor):
+    """A slide mark alone in its block -> ``<slide index="N">``."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return SLIDE_RE.match(block.strip()) is not None
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        m = SLIDE_RE.match(blocks.pop(0).strip())
+        assert m is not None
+        etree.SubElement(parent, "slide", {"index": m.group(1)})
 
 
 class LineTracker(BlockProcessor):
@@ -253,6 +311,7 @@ class DeckgenMarkdown(Extension):
         md.parser.blockprocessors.register(self.tracker, "deckgen_lines", 1000)
         md.parser.blockprocessors.register(FenceBlockProcessor(md.parser), "deckgen_fence", 110)
         md.parser.blockprocessors.register(DivProcessor(md.parser, self), "deckgen_div", 105)
+        md.parser.blockprocessors.register(SlideMarkProcessor(md.parser), "deckgen_slide", 108)
 
 
 def parse(source_lines: list[str]) -> tuple[etree.Element, Markdown, DeckgenMarkdown]:
@@ -263,7 +322,9 @@ def parse(source_lines: list[str]) -> tuple[etree.Element, Markdown, DeckgenMark
     HTML: deckgen builds its model from the tree, never from HTML strings.
     """
     ext = DeckgenMarkdown(source_lines)
-    md = Markdown(extensions=["tables", "sane_lists", ext])
+    md = Markdown(extensions=["tables", "sane_lists", "attr_list", "def_list", ext])
+    # CommonMark: a backslash escapes any ASCII punctuation (\~ and \< show ~ and <).
+    md.ESCAPED_CHARS = list(dict.fromkeys([*md.ESCAPED_CHARS, *"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"]))
     lines = list(source_lines)
     for prep in md.preprocessors:
         lines = prep.run(lines)

@@ -10,7 +10,7 @@ presentation; writing it to disk is `output.py`'s job.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
@@ -19,7 +19,7 @@ from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationType
 from pptx.util import Emu, Pt
 
-from ..errors import Diagnostic, InputError
+from ..errors import Diagnostic, InputError, did_you_mean
 from ..model import (
     Block,
     Chart,
@@ -39,6 +39,7 @@ from ..model import (
 from ..themes import Theme, template
 from ..themes import boxes as boxes_mod
 from ..themes.contrast import readable
+from ..themes.geometry import LayoutBoxes
 from ..themes.template import Layout, Placeholder
 from . import pptx_speed, pptx_xml
 from .fit import Measurer
@@ -49,9 +50,11 @@ from .plan import (
     CELL_Y,
     INSET_X,
     INSET_Y,
+    BackgroundFrame,
     ChartFrame,
     Geometry,
     ImageFrame,
+    PlaceholderFrame,
     PlannedSlide,
     Planner,
     Rect,
@@ -210,9 +213,58 @@ def _prepare(theme: Theme, drawing: bool = True):
         info.height,
         dict(theme.boxes),
         caps,
-        named=lambda name: boxes_mod.theme_boxes(theme, name),
+        NamedBoxes(theme),
     )
     return prs, layouts, geometry
+
+
+class NamedBoxes(Mapping):
+    """The boxes of every layout of a theme's template by name or key (``"Two Content"``,
+    ``"Master 2/Contenu"``), computed when asked for (`themes.boxes.theme_boxes`): what a
+    slide naming its layout ({layout="..."}) is planned on."""
+
+    def __init__(self, theme: Theme):
+        self.theme = theme
+        self.info = theme.template_info
+        self.cache: dict[str, LayoutBoxes] = {}
+
+    def __getitem__(self, name: str) -> LayoutBoxes:
+        if name not in self.cache:
+            self.cache[name] = boxes_mod.theme_boxes(self.theme, name)
+        return self.cache[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.info is not None and bool(self.info.named(name))
+
+    def __iter__(self):
+        return iter(self.info.keys if self.info is not None else ())
+
+    def __len__(self) -> int:
+        return len(self.info.layouts) if self.info is not None else 0
+
+
+def layout_problems(doc: Document, theme: Theme) -> list[Diagnostic]:
+    """A warning for each slide naming a layout the theme's template lacks (with "did
+    you mean"); such a slide is built on its kind's layout."""
+    wanted = [s for s in doc.slides if s.layout]
+    info = theme.template_info
+    if not wanted or info is None:
+        return []
+    names = info.keys
+    out = []
+    for slide in wanted:
+        if not info.named(slide.layout):
+            out.append(
+                Diagnostic(
+                    doc.path,
+                    slide.layout_line or slide.line,
+                    f"layout '{slide.layout}' is not in the template of theme '{theme.name}'"
+                    f"{did_you_mean(slide.layout, names)}; it has: {', '.join(names)}. The "
+                    "slide is built on its usual layout",
+                    "warning",
+                )
+            )
+    return out
 
 
 def plan_deck(doc: Document, theme: Theme, measurer: Measurer | None = None) -> Planner:
@@ -263,7 +315,9 @@ class _Drawer:
         self.info = {kind: info.find(key) for kind, key in theme.layouts.items()}
         self.palettes = {kind: Palette(theme, layout) for kind, layout in self.info.items()}
         self.nv = {kind: _placeholder_templates(layout) for kind, layout in layouts.items()}
-        footer = theme.slides.footer or doc.meta.title
+        self.boxes = dict(geometry.layouts)
+        footer = doc.meta.footer or theme.slides.footer or doc.meta.title
+        self.footer_text = footer
         self.footers = {kind: self.footer_templates(kind, footer) for kind in layouts}
         self.notes = pptx_xml.NotesWriter(prs, self.lang, theme.fonts.body)
 
@@ -288,7 +342,9 @@ class _Drawer:
                 ink = palette.text(p.rect, (self.colors.muted, palette.body_color), p.color, p.fill)
                 color = ink.color or p.color or palette.body_color
                 if ink.fill:  # no box of its own for a footer: what covers most of it
-                    color = palette.on_most(p.rect, (p.color, self.colors.muted, palette.body_color))
+                    color = palette.on_most(
+                        p.rect, (p.color, self.colors.muted, palette.body_color)
+                    )
                 styles[p.type] = (p.font or self.theme.fonts.body, color, p.size or 11)
             else:
                 ink = palette.text(p.rect, (self.colors.muted,), self.colors.muted, p.fill)
@@ -308,21 +364,49 @@ class _Drawer:
             inherit=client,
         )
 
+    def layout_of(self, plan: PlannedSlide) -> str:
+        """The key of the layout a planned slide is drawn on: its kind's, or the layout it
+        names (read once, like the kinds': placeholders, colours, footers)."""
+        info = self.theme.template_info
+        if plan.layout and info is not None and info.named(plan.layout):
+            key = "layout:" + plan.layout
+            if key not in self.layouts:
+                layout = info.find(plan.layout)
+                self.layouts[key] = template.layout_object(self.prs, layout)
+                self.info[key] = layout
+                self.palettes[key] = Palette(self.theme, layout)
+                self.nv[key] = _placeholder_templates(self.layouts[key])
+                self.boxes[key] = self.geometry.named[plan.layout]
+                self.footers[key] = self.footer_templates(key, self.footer_text)
+            return key
+        return plan.kind if plan.kind in self.layouts else "content"
+
     def draw(self, plan: PlannedSlide, number: int) -> None:
-        kind = plan.kind if plan.kind in self.layouts else "content"
+        kind = self.layout_of(plan)
         # Slides with charts or pictures, and the first notes page, go through python-pptx's
         # API after the XML is written; the others stay text (never parsed, 2x faster).
-        plain = not any(isinstance(f, ChartFrame | ImageFrame) for f in plan.frames) and (
-            not plan.notes or self.notes.ready
-        )
+        plain = not any(
+            isinstance(f, ChartFrame | ImageFrame | BackgroundFrame) for f in plan.frames
+        ) and (not plan.notes or self.notes.ready)
         slide_part = pptx_speed.append_slide(self.prs, self.layouts[kind], plain)
-        boxes = self.geometry.layouts.get(kind) or self.geometry.layouts["content"]
+        boxes = self.boxes.get(kind) or self.boxes["content"]
         layout = self.info[kind]
         palette = self.palettes[kind]
         nv = self.nv[kind]
         shapes: list[str] = []
         later: list = []  # charts and pictures, drawn with python-pptx once the XML is in
         shape_id = 2
+        for frame in plan.frames:
+            full = isinstance(frame, BackgroundFrame) and frame.rect.w == self.prs.slide_width
+            if full and (plan.title or len(plan.frames) > 1):
+                # A full-bleed picture under text: a veil of what the layout shows behind
+                # it keeps the text readable, in the colours chosen for that background
+                # (the picture is sent behind it, below).
+                veil = layout.backdrop.dominant() if self.theme.client_template else None
+                shapes.append(
+                    pptx_xml.veil(shape_id, frame.rect, veil or self.colors.background, 0.72)
+                )
+                shape_id += 1
         if plan.title:
             rect = plan.title_rect or boxes.title
             ph = _find(layout, boxes.title_placeholder)
@@ -358,6 +442,9 @@ class _Drawer:
             elif isinstance(frame, TableFrame):
                 shapes.append(self.table(slide_part, shape_id, frame))
                 shape_id += 1
+            elif isinstance(frame, PlaceholderFrame):
+                shapes.append(self.missing_picture(slide_part, shape_id, frame))
+                shape_id += 1
             else:
                 later.append(frame)
         if plan.kind != "title":
@@ -367,6 +454,8 @@ class _Drawer:
         for frame in later:
             if isinstance(frame, ChartFrame):
                 self.draw_chart(slide_part.slide, frame, palette)
+            elif isinstance(frame, BackgroundFrame):
+                self.draw_background(slide_part.slide, frame)
             elif isinstance(frame, ImageFrame):
                 self.draw_image(slide_part.slide, frame)
         if later and plan.kind != "title":
@@ -387,7 +476,7 @@ class _Drawer:
         elif ph is not None:
             ink = palette.in_placeholder(ph, frame.rect)
         else:
-            main = _find(layout, self.geometry.layouts[kind].body_placeholder(0))
+            main = _find(layout, self.boxes[kind].body_placeholder(0))
             ink = palette.text(frame.rect, (main.color if main else None, palette.body_color))
         body = pptx_xml.text_body(
             self.paragraphs(slide_part, frame, palette, ink), (INSET_X, INSET_Y), frame.anchor
@@ -588,12 +677,34 @@ class _Drawer:
         pptx_xml.fix_chart_axis_ids(chart)
         pptx_xml.set_chart_language(chart, self.lang)
 
-    def draw_image(self, slide, frame: ImageFrame) -> None:
+    def draw_image(self, slide, frame: ImageFrame):
         asset = self.doc.assets[frame.asset]
         x, y, w, h = _xywh(frame.rect)
         picture = slide.shapes.add_picture(io.BytesIO(asset.data), x, y, w, h)
         picture.name = "Picture"
         pptx_xml.set_alt_text(picture, frame.alt)
+        if asset.svg is not None:  # PowerPoint shows the SVG, older readers the PNG
+            pptx_xml.add_svg(picture, slide.part, asset.svg)
+        return picture
+
+    def draw_background(self, slide, frame: BackgroundFrame) -> None:
+        """The picture behind everything on the slide, cropped to fill its box."""
+        picture = self.draw_image(slide, ImageFrame(frame.rect, frame.asset, frame.alt))
+        picture.name = "Background Picture"
+        picture.crop_left, picture.crop_top, picture.crop_right, picture.crop_bottom = frame.crop
+        pptx_xml.send_to_back(slide.shapes._spTree, picture._element)
+
+    def missing_picture(self, slide_part, shape_id: int, frame: PlaceholderFrame) -> str:
+        para = frame.para
+        runs = self.runs(slide_part, para.runs, para.size, italic=True, color=self.colors.muted)
+        body = pptx_xml.text_body(
+            [pptx_xml.paragraph(runs, self.lang, para.size, align="center")],
+            (INSET_X * 2, INSET_Y * 2),
+            "middle",
+        )
+        return pptx_xml.text_box(
+            shape_id, "Missing Picture", frame.rect, body, "F3F4F6", line=self.colors.muted
+        )
 
 
 def _placeholder_templates(layout) -> list[str]:

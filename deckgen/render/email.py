@@ -167,7 +167,7 @@ def render_email(
             width, height = LOGO_MAX_WIDTH, round(asset.height * LOGO_MAX_WIDTH / asset.width)
         logo = {"src": image_src(asset), "width": width, "height": height, "alt": sender.name or doc.meta.author or theme.name}
     slides = [
-        {"kind": s.kind, "title": s.title, "blocks": list(for_output(s.blocks, "newsletter"))}
+        {"kind": s.kind, "title": s.title, "blocks": list(for_output(s.newsletter_blocks(), "newsletter"))}
         for s in doc.slides
     ]
     template = env.get_template("email/newsletter.html")
@@ -230,14 +230,17 @@ def safe_url(url: str) -> str:
     return ""
 
 
-def sanitize(html: str) -> str:
-    """Author-written HTML reduced to what is safe and useful in an email."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "tel"},
-        link_rel="noopener noreferrer",
+def sanitize(html: str) -> Markup:
+    """Author-written HTML reduced to what is safe and useful in an email. Markup: what nh3
+    keeps is HTML to show, not text to escape (escaped, an email showed the tags)."""
+    return Markup(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto", "tel"},
+            link_rel="noopener noreferrer",
+        )
     )
 
 

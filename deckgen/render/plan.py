@@ -11,13 +11,15 @@ Every text box the plan makes is measured to fit; nothing is left to PowerPoint'
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..model import (
+    Background,
     Block,
     Chart,
     Code,
+    Columns,
     Document,
     Heading,
     Image,
@@ -63,15 +65,16 @@ class Geometry:
     # The template shows titles in capitals (cap="all"): measure them as shown, or they
     # come out wider than measured.
     title_caps: bool = False
-    # The boxes of any layout of the template by its key or name ("Two Content",
-    # "Master 2/Contenu"): see deckgen.themes.boxes.theme_boxes. KeyError when there is none.
-    named: Callable[[str], LayoutBoxes] | None = None
+    # Every layout of the template by name or key ("Two Content", "Master 2/Contenu"; a
+    # slide may name one: {layout="Two Content"}), its boxes computed when asked for
+    # (deckgen.themes.boxes.theme_boxes): `boxes_of`, or `named[name]`.
+    named: Mapping[str, LayoutBoxes] = field(default_factory=dict)
 
     def boxes_of(self, name: str) -> LayoutBoxes:
-        """The boxes of the template's layout `name` (a key or a name)."""
-        if self.named is None:
+        """The boxes of the template's layout `name` (a key or a name); KeyError if none."""
+        if name not in self.named:
             raise KeyError(name)
-        return self.named(name)
+        return self.named[name]
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -139,7 +142,27 @@ class ImageFrame:
     alt: str
 
 
-Frame = TextFrame | TableFrame | ChartFrame | ImageFrame
+@dataclass(frozen=True, slots=True)
+class BackgroundFrame:
+    """A picture behind the slide's content: the whole slide, or one side of it, cropped to
+    fill its box (``crop``: the share cut from each edge, left, top, right, bottom)."""
+
+    rect: Rect
+    asset: str
+    alt: str
+    crop: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceholderFrame:
+    """Where a picture that could not be read would be: a framed box with its
+    description and why it is missing."""
+
+    rect: Rect
+    para: Para
+
+
+Frame = TextFrame | TableFrame | ChartFrame | ImageFrame | BackgroundFrame | PlaceholderFrame
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +176,7 @@ class PlannedSlide:
     title_rect: Rect | None = None  # when the title needed a taller box than the layout's
     shrunk: bool = False  # text was made smaller than the theme's body size
     continued: bool = False  # a "(suite)" slide made by splitting
+    layout: str = ""  # a template layout by name, instead of the kind's
 
 
 # --- items: blocks turned into measurable, splittable units ------------------------------
@@ -178,9 +202,22 @@ class _Visual:
     aspect: float = 0.0  # width / height for images
     natural_h: float = 0.0  # points at 96 dpi
     heights: dict = field(default_factory=dict)
+    # The size the author asked for: points, or a share of the box's width ("50%").
+    want_w: float = 0.0
+    want_share: float = 0.0
+    want_h: float = 0.0
 
 
-_Item = _Text | _Table | _Visual
+@dataclass(eq=False)
+class _Missing:
+    """A picture that could not be read: a placeholder box, one line of text high."""
+
+    block: Image
+    heights: dict = field(default_factory=dict)
+
+
+_Item = _Text | _Table | _Visual | _Missing
+PLACEHOLDER_H = 54.0  # points: a missing picture's box
 
 
 class Planner:
@@ -289,6 +326,9 @@ class Planner:
                 rest = blocks
         else:
             rest = blocks
+        if slide.background is not None and not slide.background.image.missing:
+            before, _ = self.background(slide.background)
+            frames = [*before, *frames]
         out = [PlannedSlide("section", title, title_size, tuple(frames), slide.notes, slide.line)]
         if rest:
             follow = Slide("content", slide.title, tuple(rest), (), slide.line)
@@ -299,6 +339,9 @@ class Planner:
 
     def content_slides(self, slide: Slide) -> list[PlannedSlide]:
         blocks = list(for_output(slide.blocks, "deck"))
+        authored = self.authored(slide, blocks)
+        if authored is not None:
+            return authored
         items = self.items(blocks)
         title = slide.title  # None for an author's "---": an untitled slide, as written
         # A quotation alone gets the quote layout, large.
@@ -374,17 +417,42 @@ class Planner:
         )
 
     def stacked(
-        self, slide: Slide, title: Inline | None, items: list[_Item], kind: str
+        self,
+        slide: Slide,
+        title: Inline | None,
+        items: list[_Item],
+        kind: str,
+        boxes: LayoutBoxes | None = None,
+        bounds: Rect | None = None,
+        before: tuple[Frame, ...] = (),
+        layout: str = "",
     ) -> list[PlannedSlide]:
-        boxes = self.geo.layouts.get(kind) or self.geo.layouts["content"]
+        """Items stacked in the body box of the kind's layout (or `boxes`), split onto
+        continuation slides when they do not fit. `bounds` keeps the title and the body
+        within a part of the slide (beside a side picture); `before` frames are drawn first
+        (a background picture)."""
+        boxes = boxes or self.geo.layouts.get(kind) or self.geo.layouts["content"]
+        if bounds is not None:
+            boxes = LayoutBoxes(
+                _clip(boxes.title, bounds) if boxes.title is not None else None,
+                tuple(_clip(b, bounds) for b in boxes.bodies)
+                or (_clip(_below_title(boxes, self.geo.layouts["content"], self.geo), bounds),),
+            )
         title_size, title_rect, shift = self.title_and_shift(title, boxes)
+        if bounds is not None and title_rect is None and boxes.title is not None:
+            title_rect = boxes.title  # the layout's own box would run under the picture
         area = (
             _shift(boxes.bodies[0], shift)
             if boxes.bodies
             else _below_title(boxes, self.geo.layouts["content"], self.geo)
         )
         if not items:
-            return [PlannedSlide(kind, title, title_size, (), slide.notes, slide.line, title_rect)]
+            return [
+                PlannedSlide(
+                    kind, title, title_size, before, slide.notes, slide.line, title_rect,
+                    layout=layout,
+                )
+            ]
         height = area.h_pt * HEIGHT_SAFETY
         step = self.best_step(lambda s: self.stack_height(items, area.w_pt, s), height, self.steps)
         placeholder = boxes.body_placeholder(0) if boxes.bodies else None
@@ -395,11 +463,12 @@ class Planner:
                     kind,
                     title,
                     title_size,
-                    frames,
+                    before + frames,
                     slide.notes,
                     slide.line,
                     title_rect,
                     shrunk=step < self.sizes.body,
+                    layout=layout,
                 )
             ]
         # Too much even at the minimum size: split onto continuation slides.
@@ -424,15 +493,139 @@ class Planner:
                     kind,
                     page_title,
                     page_title_size,
-                    frames,
+                    before + frames,
                     slide.notes,
                     slide.line,
                     page_title_rect,
                     shrunk=step < self.sizes.body,
                     continued=k > 0,
+                    layout=layout,
                 )
             )
         return out
+
+    # what the author asked for: a layout by name, columns, a background picture
+
+    def authored(self, slide: Slide, blocks: list[Block]) -> list[PlannedSlide] | None:
+        """The slides of a content slide that names its layout, has columns or a background
+        picture; None when it has none of these (the usual planning applies)."""
+        layout = slide.layout if slide.layout in self.geo.named else ""
+        columns = next((b for b in blocks if isinstance(b, Columns)), None)
+        if not layout and columns is None and slide.background is None:
+            return None
+        boxes = self.geo.named[layout] if layout else None
+        before: tuple[Frame, ...] = ()
+        bounds: Rect | None = None
+        background = slide.background
+        if background is not None and background.image.missing:
+            blocks = [background.image, *blocks]  # its placeholder, on the slide
+        elif background is not None:
+            before, bounds = self.background(background)
+        if columns is not None:
+            planned = self.columns_slide(slide, blocks, columns, boxes, bounds, before, layout)
+            if planned is not None:
+                return [planned]
+            blocks = _flatten_columns(blocks)
+        items = self.items(blocks)
+        kind = "chart" if any(isinstance(i, _Visual) and isinstance(i.block, Chart) for i in items) else "content"
+        return self.stacked(slide, slide.title, items, kind, boxes, bounds, before, layout)
+
+    def background(self, background: Background) -> tuple[tuple[Frame, ...], Rect | None]:
+        """The picture's frame (cropped to fill its part of the slide, as Marp and Slidev
+        show it) and, for a side picture, the part of the slide left for the content."""
+        asset = self.doc.assets[background.image.asset]
+        width, height = self.geo.width, self.geo.height
+        if background.side == "full":
+            rect = Rect(0, 0, width, height)
+            bounds = None
+        else:
+            share = min(0.8, max(0.2, background.share))
+            picture_w = round(width * share)
+            margin = width // 24
+            if background.side == "left":
+                rect = Rect(0, 0, picture_w, height)
+                bounds = Rect(picture_w + margin, 0, width - picture_w - 2 * margin, height)
+            else:
+                rect = Rect(width - picture_w, 0, picture_w, height)
+                bounds = Rect(margin, 0, width - picture_w - 2 * margin, height)
+        crop = _cover_crop(asset.width, asset.height, rect.w, rect.h)
+        frame = BackgroundFrame(rect, background.image.asset, background.image.alt, crop)
+        return (frame,), bounds
+
+    def columns_slide(
+        self,
+        slide: Slide,
+        blocks: list[Block],
+        columns: Columns,
+        boxes: LayoutBoxes | None,
+        bounds: Rect | None,
+        before: tuple[Frame, ...],
+        layout: str,
+    ) -> PlannedSlide | None:
+        """Columns side by side, each measured and fitted on its own: in the two body
+        placeholders of a two-content layout when there are two columns of even widths,
+        else in the body box cut into columns. Text before the columns goes above them,
+        after them into the last one. None when a column does not fit even at the minimum
+        size (the columns are then stacked and continued on more slides)."""
+        cols = [c for c in columns.columns if list(for_output(c.blocks, "deck"))]
+        if not cols:
+            return None
+        index = blocks.index(columns)
+        lead = self.items(blocks[:index])
+        tail = list(blocks[index + 1 :])
+        kind = "content"
+        two = self.geo.layouts.get("two-content")
+        if boxes is None:
+            uneven = any(c.width for c in cols) and len({round(c.width, 2) for c in cols}) > 1
+            if len(cols) == 2 and two is not None and len(two.bodies) >= 2 and not uneven and bounds is None:
+                boxes, kind = two, "two-content"
+            else:
+                boxes = self.geo.layouts["content"]
+        if bounds is not None:
+            boxes = LayoutBoxes(
+                _clip(boxes.title, bounds) if boxes.title is not None else None,
+                tuple(_clip(b, bounds) for b in boxes.bodies),
+            )
+        title = slide.title
+        title_size, title_rect, shift = self.title_and_shift(title, boxes)
+        if bounds is not None and title_rect is None:
+            title_rect = boxes.title
+        bodies = [_shift(b, shift) for b in boxes.bodies] or [
+            _below_title(boxes, self.geo.layouts["content"], self.geo)
+        ]
+        union = _union(bodies)
+        frames: list[Frame] = list(before)
+        top = 0.0
+        if lead:
+            height = union.h_pt * 0.4
+            step = self.best_step(lambda s: self.stack_height(lead, union.w_pt, s), height, self.steps)
+            if step is None:
+                return None
+            used = self.stack_height(lead, union.w_pt, step)
+            frames.extend(self.place(lead, union.slice(0, used / HEIGHT_SAFETY), step))
+            top = used / HEIGHT_SAFETY + GAP
+        if len(bodies) >= len(cols) and kind == "two-content" and not lead:
+            regions = bodies[: len(cols)]
+        else:
+            regions = _split_columns(union.slice(top, union.h_pt - top), [c.width for c in cols])
+        shrunk = False
+        for k, (column, region) in enumerate(zip(cols, regions, strict=False)):
+            column_blocks = list(for_output(column.blocks, "deck"))
+            if k == len(cols) - 1:
+                column_blocks += list(for_output(tuple(tail), "deck"))
+            items = self.items(column_blocks)
+            if not items:
+                continue
+            height = region.h_pt * HEIGHT_SAFETY
+            step = self.best_step(lambda s, i=items, w=region.w_pt: self.stack_height(i, w, s), height, self.steps)
+            if step is None:
+                return None
+            shrunk = shrunk or step < self.sizes.body
+            frames.extend(self.place(items, region, step))
+        return PlannedSlide(
+            kind, title, title_size, tuple(frames), slide.notes, slide.line, title_rect,
+            shrunk=shrunk, layout=layout,
+        )
 
     # placing stacked items
 
@@ -451,7 +644,9 @@ class Planner:
         only_text = len(items) == 1 and isinstance(items[0], _Text)
         used_placeholder = False
         for item, h in zip(items, fixed, strict=True):
-            if isinstance(item, _Visual):
+            if isinstance(item, _Missing):
+                frames.append(self.placeholder_frame(item, area.slice(top, h), step))
+            elif isinstance(item, _Visual):
                 h = h + max(0.0, extra)
                 frames.append(self.visual_frame(item, area.slice(top, h), h, step))
             elif isinstance(item, _Table):
@@ -469,20 +664,36 @@ class Planner:
     def visual_frame(self, item: _Visual, box: Rect, height_pt: float, step: float) -> Frame:
         if isinstance(item.block, Chart):
             return ChartFrame(box, item.block, max(self.sizes.min_body, step - 6))
-        # Keep the picture's aspect ratio inside the box, centred; never enlarge past 2x.
+        # Keep the picture's aspect ratio inside the box, centred; never enlarge past 2x,
+        # nor past the size the author asked for (which the box may still make smaller).
         box_w, box_h = box.w_pt, min(height_pt, box.h_pt)
         w = box_w
+        if item.want_share:
+            w = box_w * item.want_share
+        elif item.want_w:
+            w = min(box_w, item.want_w)
+        elif item.want_h:
+            w = min(box_w, item.want_h * item.aspect)
         h = w / item.aspect
         if h > box_h:
             h = box_h
             w = h * item.aspect
-        if item.natural_h and h > item.natural_h * 2:
+        if item.natural_h and h > item.natural_h * 2 and not (item.want_w or item.want_share or item.want_h):
             h = item.natural_h * 2
             w = h * item.aspect
         x = box.x + round((box.w - w * EMU_PER_PT) / 2)
         y = box.y + round((box.h - h * EMU_PER_PT) / 2) if box.h_pt >= h else box.y
         rect = Rect(x, y, round(w * EMU_PER_PT), round(h * EMU_PER_PT))
         return ImageFrame(rect, item.block.asset, item.block.alt)
+
+    def placeholder_frame(self, item: _Missing, box: Rect, step: float) -> PlaceholderFrame:
+        image = item.block
+        text = f"{image.alt or image.title or '…'} — {image.missing}"
+        para = Para((Run(text),), "placeholder", align="center", size=self.size_of_missing(step))
+        return PlaceholderFrame(box, para)
+
+    def size_of_missing(self, step: float) -> float:
+        return max(self.sizes.min_body, step - 4)
 
     # measuring
 
@@ -523,9 +734,23 @@ class Planner:
         if isinstance(item, _Table):
             _, heights = self.table_layout(item.table, item.rows, width, self.table_size(step))
             return sum(heights)
+        if isinstance(item, _Missing):
+            return self.missing_height(item, width, step)
         if isinstance(item.block, Chart):
             return CHART_MIN_H
+        wanted = item.want_h or (
+            (item.want_w or width * item.want_share) / item.aspect if item.aspect else 0.0
+        )
+        if wanted:  # a size the author asked for is kept unless the slide is too small
+            return min(wanted, max(IMAGE_MIN_H, wanted * 0.5))
         return min(IMAGE_MIN_H, item.natural_h or IMAGE_MIN_H)
+
+    def missing_height(self, item: _Missing, width: float, step: float) -> float:
+        image = item.block
+        para = Para((Run(f"{image.alt or image.title or '…'} — {image.missing}"),), "placeholder")
+        size = self.size_of_missing(step)
+        lines = self.m.count_lines(self.pieces(para), size, width - 4 * INSET_X)
+        return max(PLACEHOLDER_H, lines * size * self.m.line_height(self.body_font) + 4 * INSET_Y)
 
     def best_step(self, height_at, limit: float, steps: Sequence[float]) -> float | None:
         """The largest size step whose height fits under `limit` (binary search: height grows
@@ -688,7 +913,7 @@ class Planner:
     def split(
         self, item: _Item, width: float, room: float, step: float, force: bool = False
     ) -> tuple[_Item | None, _Item | None]:
-        if isinstance(item, _Visual):
+        if isinstance(item, _Visual | _Missing):
             return (item, None) if force else (None, item)
         if isinstance(item, _Table):
             size = self.table_size(step)
@@ -868,7 +1093,7 @@ class Planner:
                 text.extend(self.list_paras(block, 1))
                 for image in (b for b in walk((block,), "deck") if isinstance(b, Image)):
                     flush()
-                    items.append(self.visual(image))
+                    items.append(_Missing(image) if image.missing else self.visual(image))
             elif isinstance(block, Quote):
                 text.extend(self.quote_paras(block, big=False))
             elif isinstance(block, RawHtml):
@@ -886,9 +1111,16 @@ class Planner:
             elif isinstance(block, Table):
                 flush()
                 items.append(_Table(block, block.rows))
+            elif isinstance(block, Image) and block.missing:
+                flush()
+                items.append(_Missing(block))
             elif isinstance(block, Chart | Image):
                 flush()
                 items.append(self.visual(block))
+            elif isinstance(block, Columns):  # columns inside another block: one after another
+                flush()
+                for column in block.columns:
+                    items.extend(self.items(list(for_output(column.blocks, "deck"))))
         flush()
         return items
 
@@ -896,7 +1128,11 @@ class Planner:
         if isinstance(block, Image):
             asset = self.doc.assets[block.asset]
             aspect = asset.width / asset.height if asset.height else 1.0
-            return _Visual(block, aspect, asset.height * 0.75)  # pixels at 96 dpi -> points
+            visual = _Visual(block, aspect, asset.height * 0.75)  # pixels at 96 dpi -> points
+            share, width = _length(block.width)
+            _, height = _length(block.height)
+            visual.want_share, visual.want_w, visual.want_h = share, width, height
+            return visual
         return _Visual(block)
 
     def list_paras(self, block: ListBlock, level: int) -> list[Para]:
@@ -952,6 +1188,23 @@ class Planner:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+LENGTH_UNITS = {"px": 0.75, "pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "": 0.75}
+
+
+def _length(value: str) -> tuple[float, float]:
+    """A picture size the author wrote: (share of the box's width, points). "50%" ->
+    (0.5, 0); "300" or "300px" -> (0, 225 pt); "4in" -> (0, 288 pt); else (0, 0)."""
+    import re
+
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(%|px|pt|in|cm|mm)?\s*$", value or "")
+    if not m:
+        return 0.0, 0.0
+    number, unit = float(m.group(1)), m.group(2) or ""
+    if unit == "%":
+        return min(1.0, number / 100), 0.0
+    return 0.0, number * LENGTH_UNITS[unit]
 
 
 def _ladder(top: float, bottom: float) -> list[float]:
@@ -1034,6 +1287,65 @@ def _below_title(boxes: LayoutBoxes, content: LayoutBoxes, geo: Geometry) -> Rec
     top = (boxes.title.y + boxes.title.h) if boxes.title else geo.height // 10
     margin = geo.width // 20
     return Rect(margin, top + margin // 2, geo.width - 2 * margin, geo.height - top - 2 * margin)
+
+
+def _clip(rect: Rect, bounds: Rect) -> Rect:
+    """`rect` kept within `bounds` horizontally (beside a side picture)."""
+    left = max(rect.x, bounds.x)
+    right = min(rect.x + rect.w, bounds.x + bounds.w)
+    if right - left < bounds.w // 3:  # the box was on the picture's side: take the bounds
+        left, right = bounds.x, bounds.x + bounds.w
+    return Rect(left, rect.y, right - left, rect.h)
+
+
+def _union(rects: Sequence[Rect]) -> Rect:
+    left = min(r.x for r in rects)
+    top = min(r.y for r in rects)
+    right = max(r.x + r.w for r in rects)
+    bottom = max(r.y + r.h for r in rects)
+    return Rect(left, top, right - left, bottom - top)
+
+
+def _split_columns(area: Rect, widths: Sequence[float]) -> list[Rect]:
+    """`area` cut into columns (a gap between them): the widths asked for (shares of the
+    width), the rest shared evenly by the columns that asked for none."""
+    gap = round(GAP * 2 * EMU_PER_PT)
+    room = area.w - gap * (len(widths) - 1)
+    asked = sum(w for w in widths if w)
+    free = [w for w in widths if not w]
+    rest = max(0.0, 1.0 - asked) / len(free) if free else 0.0
+    shares = [w or rest for w in widths]
+    total = sum(shares) or 1.0
+    out = []
+    x = area.x
+    for share in shares:
+        w = round(room * share / total)
+        out.append(Rect(x, area.y, w, area.h))
+        x += w + gap
+    return out
+
+
+def _cover_crop(px_w: int, px_h: int, box_w: int, box_h: int) -> tuple[float, float, float, float]:
+    """The shares to crop (left, top, right, bottom) so a picture fills a box, centred."""
+    if not px_w or not px_h or not box_w or not box_h:
+        return (0.0, 0.0, 0.0, 0.0)
+    picture, box = px_w / px_h, box_w / box_h
+    if picture > box:  # wider: crop the sides
+        cut = (1 - box / picture) / 2
+        return (cut, 0.0, cut, 0.0)
+    cut = (1 - picture / box) / 2
+    return (0.0, cut, 0.0, cut)
+
+
+def _flatten_columns(blocks: Sequence[Block]) -> list[Block]:
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Columns):
+            for column in block.columns:
+                out.extend(column.blocks)
+        else:
+            out.append(block)
+    return out
 
 
 def _shift(rect: Rect, points: float) -> Rect:

@@ -334,13 +334,69 @@ def placeholder(nv: str, shape_id: int, body: str, rect=None, fill: str | None =
     return f"<p:sp>{nv.replace(ID_SLOT, str(shape_id))}{sp_pr}{body}</p:sp>"
 
 
-def text_box(shape_id: int, name: str, rect, body: str, fill: str | None = None) -> str:
+def text_box(
+    shape_id: int, name: str, rect, body: str, fill: str | None = None, line: str | None = None
+) -> str:
+    """A text box; `line`: a dashed outline of that colour (a missing picture's box)."""
     fill_xml = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
+    line_xml = (
+        f'<a:ln w="12700"><a:solidFill><a:srgbClr val="{line}"/></a:solidFill>'
+        '<a:prstDash val="dash"/></a:ln>'
+        if line
+        else ""
+    )
     return (
         f'<p:sp><p:nvSpPr><p:cNvPr id="{shape_id}" name="{attr(name)}"/><p:cNvSpPr txBox="1"/>'
         f"<p:nvPr/></p:nvSpPr><p:spPr>{_xfrm(rect)}"
-        f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>{fill_xml}</p:spPr>{body}</p:sp>'
+        f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>{fill_xml}{line_xml}</p:spPr>'
+        f"{body}</p:sp>"
     )
+
+
+SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # PowerPoint's SVG picture extension
+SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+
+
+def add_svg(picture, slide_part, svg: bytes) -> None:
+    """Make a picture an SVG picture as PowerPoint 2016+ writes one: its PNG blip stays (the
+    fallback of readers without SVG), and an ``a:extLst`` on the blip points at the SVG
+    part (``asvg:svgBlip``). python-pptx has no API for it."""
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.opc.package import Part
+    from pptx.opc.packuri import PackURI
+    from pptx.oxml.ns import qn
+
+    package = slide_part.package
+    existing = {str(p.partname) for p in package.iter_parts()}
+    k = 1
+    while f"/ppt/media/image{k}.svg" in existing:
+        k += 1
+    part = Part(PackURI(f"/ppt/media/image{k}.svg"), "image/svg+xml", package, svg)
+    rid = slide_part.relate_to(part, RT.IMAGE)
+    blip = picture._element.find(".//" + qn("a:blip"))
+    ext_list = etree.SubElement(blip, qn("a:extLst"))
+    ext = etree.SubElement(ext_list, qn("a:ext"), uri=SVG_EXT)
+    svg_blip = etree.SubElement(ext, f"{{{SVG_NS}}}svgBlip", nsmap={"asvg": SVG_NS})
+    svg_blip.set(qn("r:embed"), rid)
+
+
+def veil(shape_id: int, rect, color: str, alpha: float) -> str:
+    """A rectangle of `color` at `alpha` opacity, no outline: laid over a background picture
+    so that the text on it stays readable (with the picture still seen through)."""
+    return (
+        f'<p:sp><p:nvSpPr><p:cNvPr id="{shape_id}" name="Background Veil"/><p:cNvSpPr/>'
+        f"<p:nvPr/></p:nvSpPr><p:spPr>{_xfrm(rect)}"
+        f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill><a:srgbClr val="{color}">'
+        f'<a:alpha val="{round(alpha * 100000)}"/></a:srgbClr></a:solidFill><a:ln><a:noFill/></a:ln>'
+        "</p:spPr></p:sp>"
+    )
+
+
+def send_to_back(sp_tree, element) -> None:
+    """Move a shape to the back of its slide (first after the tree's own properties)."""
+    sp_tree.remove(element)
+    sp_tree.insert(2, element)
 
 
 def text_body(

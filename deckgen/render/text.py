@@ -145,7 +145,7 @@ def _slide(slide: Slide, width: int, ctx: _Context) -> list[list[str]]:
     if slide.title is not None and _inline(slide.title).strip():
         underline = "=" if slide.kind == "section" else "-"
         parts.append(_underlined(_one_line(_inline(slide.title)), underline, width))
-    parts.extend(_block(b, width, ctx) for b in for_output(slide.blocks, "newsletter"))
+    parts.extend(_block(b, width, ctx) for b in for_output(slide.newsletter_blocks(), "newsletter"))
     return parts
 
 
