@@ -604,7 +604,8 @@ class Planner:
             used = self.stack_height(lead, union.w_pt, step)
             frames.extend(self.place(lead, union.slice(0, used / HEIGHT_SAFETY), step))
             top = used / HEIGHT_SAFETY + GAP
-        if len(bodies) >= len(cols) and kind == "two-content" and not lead:
+        in_placeholders = len(bodies) >= len(cols) and kind == "two-content" and not lead
+        if in_placeholders:
             regions = bodies[: len(cols)]
         else:
             regions = _split_columns(union.slice(top, union.h_pt - top), [c.width for c in cols])
@@ -621,7 +622,9 @@ class Planner:
             if step is None:
                 return None
             shrunk = shrunk or step < self.sizes.body
-            frames.extend(self.place(items, region, step))
+            # Each column in its own body placeholder of the two-content layout.
+            placeholder = boxes.body_placeholder(k) if in_placeholders else None
+            frames.extend(self.place(items, region, step, placeholder))
         return PlannedSlide(
             kind, title, title_size, tuple(frames), slide.notes, slide.line, title_rect,
             shrunk=shrunk, layout=layout,
