@@ -56,6 +56,7 @@ class Setup:
     decks: dict[str, Path] = field(default_factory=dict)  # sample stem -> deck
     output: str = ""  # what theme new printed
     errors: list[str] = field(default_factory=list)
+    overflows: list[str] = field(default_factory=list)  # the build's deck-overflow warnings
 
 
 @contextlib.contextmanager
@@ -84,6 +85,7 @@ def _set_up(name: str, template: Path, where: Path) -> Setup:
         return setup
     result = build([], ["client"], project / "build", ("deck",), root=project)
     setup.errors += [str(e) for e in result.errors] + [str(c) for c, _ in result.crashes]
+    setup.overflows = [str(w) for w in result.warnings if w.rule == "deck-overflow"]
     setup.decks = {w.path.stem: w.path for w in result.written}
     return setup
 
@@ -129,6 +131,10 @@ ALL = FIXTURE_NAMES + REGISTRY_NAMES
 def test_a_template_sets_up_and_builds_both_samples(set_up, default_slides, name):
     for setup in set_up(name):
         assert not setup.errors, setup.errors
+        # No overflow: a title or subtitle too long for its placeholder grows into the room
+        # around it (a 0.46 in title box on a dark brand template, a 0.55 in subtitle box
+        # of a Google Slides export overflowed by 31 and 49 pt).
+        assert not setup.overflows, setup.overflows
         assert "[layouts]" in (setup.project / "themes" / "client" / "theme.toml").read_text(
             "utf-8"
         )

@@ -36,6 +36,7 @@ from ..model import (
     walk,
 )
 from ..themes import Theme
+from ..themes.boxes import GAP as GAP_EMU  # 0.1 in between boxes
 from ..themes.boxes import own_subtitle
 from ..themes.geometry import LayoutBoxes, Rect  # boxes of the template's layouts, in EMU
 from ..typography import format_date
@@ -262,6 +263,7 @@ class Planner:
         boxes = self.geo.layouts["title"]
         title = (Run(meta.title),)
         title_size = self.fit_title(title, boxes.title, self.sizes.section)
+        title_rect = self.grown_title(title, boxes.title, title_size, boxes.above)
         lines = [
             t for t in (meta.subtitle, " · ".join(x for x in (meta.author, _date(meta)) if x)) if t
         ]
@@ -271,6 +273,8 @@ class Planner:
         box, placeholder = boxes.subtitle, boxes.subtitle_placeholder
         if box is None:
             box, placeholder = own_subtitle(boxes, self.sizes.min_body, len(lines)), None
+        if box is not None and title_rect is not None and boxes.title is not None:
+            box = _clear_of(box, title_rect, boxes.title)
         if lines and box is not None:
             paras = [
                 Para(
@@ -281,9 +285,34 @@ class Planner:
                 )
                 for k, t in enumerate(lines)
             ]
+            need = self.text_height(paras, box.w_pt, self.sizes.min_body) / HEIGHT_SAFETY
+            room = boxes.subtitle_room if placeholder is not None else boxes.free
+            if need > box.h_pt and room is not None:
+                # The box grows into the room around it: downwards first, then upwards.
+                want = math.ceil(need * EMU_PER_PT)
+                low = min(room.y + room.h, max(box.y + box.h, box.y + want))
+                high = max(room.y, min(box.y, low - want))
+                if title_rect is not None and boxes.title is not None:
+                    high = max(
+                        high,
+                        _clear_of(Rect(box.x, high, box.w, low - high), title_rect, boxes.title).y,
+                    )
+                box = Rect(box.x, high, box.w, low - high)
+            short = need - box.h_pt
+            title_box = title_rect or boxes.title
+            if short > 0 and title_box is not None and boxes.title is not None:
+                # Too little room under the title: title and subtitle move up together,
+                # into what is clear above the title.
+                if box.y >= title_box.y + title_box.h - GAP_EMU:
+                    room = boxes.above - (boxes.title.y - title_box.y)
+                    lift = min(math.ceil(short * EMU_PER_PT), room)
+                    if lift > 0:
+                        title_rect = Rect(title_box.x, title_box.y - lift, title_box.w, title_box.h)
+                        box = Rect(box.x, box.y - lift, box.w, box.h + lift)
+            sub = box
             step = self.best_step(
-                lambda s: self.text_height(paras, box.w_pt, s),
-                box.h_pt,
+                lambda s: self.text_height(paras, sub.w_pt, s),
+                sub.h_pt,
                 _ladder(self.sizes.body, self.sizes.min_body),
             )
             frames.append(
@@ -294,12 +323,15 @@ class Planner:
                     placeholder=placeholder,
                 )
             )
-        return PlannedSlide("title", title, title_size, tuple(frames), line=1)
+        return PlannedSlide(
+            "title", title, title_size, tuple(frames), line=1, title_rect=title_rect
+        )
 
     def section_slide(self, slide: Slide) -> list[PlannedSlide]:
         boxes = self.geo.layouts["section"]
         title = slide.title or ()
         title_size = self.fit_title(title, boxes.title, self.sizes.section)
+        title_rect = self.grown_title(title, boxes.title, title_size, boxes.above)
         blocks = list(for_output(slide.blocks, "deck"))
         frames: list[Frame] = []
         rest: list[Block] = []
@@ -309,6 +341,8 @@ class Planner:
                 for k, b in enumerate(blocks)
             ]
             body = boxes.bodies[0]
+            if title_rect is not None and boxes.title is not None:
+                body = _clear_of(body, title_rect, boxes.title)
             step = self.best_step(
                 lambda s: self.text_height(paras, body.w_pt, s), body.h_pt, self.steps
             )
@@ -329,7 +363,11 @@ class Planner:
         if slide.background is not None and not slide.background.image.missing:
             before, _ = self.background(slide.background)
             frames = [*before, *frames]
-        out = [PlannedSlide("section", title, title_size, tuple(frames), slide.notes, slide.line)]
+        out = [
+            PlannedSlide(
+                "section", title, title_size, tuple(frames), slide.notes, slide.line, title_rect
+            )
+        ]
         if rest:
             follow = Slide("content", slide.title, tuple(rest), (), slide.line)
             out.extend(self.content_slides(follow))
@@ -449,7 +487,13 @@ class Planner:
         if not items:
             return [
                 PlannedSlide(
-                    kind, title, title_size, before, slide.notes, slide.line, title_rect,
+                    kind,
+                    title,
+                    title_size,
+                    before,
+                    slide.notes,
+                    slide.line,
+                    title_rect,
                     layout=layout,
                 )
             ]
@@ -527,7 +571,11 @@ class Planner:
                 return [planned]
             blocks = _flatten_columns(blocks)
         items = self.items(blocks)
-        kind = "chart" if any(isinstance(i, _Visual) and isinstance(i.block, Chart) for i in items) else "content"
+        kind = (
+            "chart"
+            if any(isinstance(i, _Visual) and isinstance(i.block, Chart) for i in items)
+            else "content"
+        )
         return self.stacked(slide, slide.title, items, kind, boxes, bounds, before, layout)
 
     def background(self, background: Background) -> tuple[tuple[Frame, ...], Rect | None]:
@@ -577,7 +625,13 @@ class Planner:
         two = self.geo.layouts.get("two-content")
         if boxes is None:
             uneven = any(c.width for c in cols) and len({round(c.width, 2) for c in cols}) > 1
-            if len(cols) == 2 and two is not None and len(two.bodies) >= 2 and not uneven and bounds is None:
+            if (
+                len(cols) == 2
+                and two is not None
+                and len(two.bodies) >= 2
+                and not uneven
+                and bounds is None
+            ):
                 boxes, kind = two, "two-content"
             else:
                 boxes = self.geo.layouts["content"]
@@ -598,7 +652,9 @@ class Planner:
         top = 0.0
         if lead:
             height = union.h_pt * 0.4
-            step = self.best_step(lambda s: self.stack_height(lead, union.w_pt, s), height, self.steps)
+            step = self.best_step(
+                lambda s: self.stack_height(lead, union.w_pt, s), height, self.steps
+            )
             if step is None:
                 return None
             used = self.stack_height(lead, union.w_pt, step)
@@ -618,7 +674,9 @@ class Planner:
             if not items:
                 continue
             height = region.h_pt * HEIGHT_SAFETY
-            step = self.best_step(lambda s, i=items, w=region.w_pt: self.stack_height(i, w, s), height, self.steps)
+            step = self.best_step(
+                lambda s, i=items, w=region.w_pt: self.stack_height(i, w, s), height, self.steps
+            )
             if step is None:
                 return None
             shrunk = shrunk or step < self.sizes.body
@@ -626,8 +684,15 @@ class Planner:
             placeholder = boxes.body_placeholder(k) if in_placeholders else None
             frames.extend(self.place(items, region, step, placeholder))
         return PlannedSlide(
-            kind, title, title_size, tuple(frames), slide.notes, slide.line, title_rect,
-            shrunk=shrunk, layout=layout,
+            kind,
+            title,
+            title_size,
+            tuple(frames),
+            slide.notes,
+            slide.line,
+            title_rect,
+            shrunk=shrunk,
+            layout=layout,
         )
 
     # placing stacked items
@@ -681,7 +746,11 @@ class Planner:
         if h > box_h:
             h = box_h
             w = h * item.aspect
-        if item.natural_h and h > item.natural_h * 2 and not (item.want_w or item.want_share or item.want_h):
+        if (
+            item.natural_h
+            and h > item.natural_h * 2
+            and not (item.want_w or item.want_share or item.want_h)
+        ):
             h = item.natural_h * 2
             w = h * item.aspect
         x = box.x + round((box.w - w * EMU_PER_PT) / 2)
@@ -849,6 +918,21 @@ class Planner:
             para = replace(para, runs=tuple(replace(r, text=r.text.upper()) for r in para.runs))
         lines = self.m.count_lines(self.pieces(para), size, width - 2 * INSET_X)
         return lines * size * self.m.line_height(self.heading_font) + 2 * INSET_Y
+
+    def grown_title(
+        self, title: Inline | None, box: Rect | None, size: float, room_above: int
+    ) -> Rect | None:
+        """A taller box for a title (title and section slides) that needs more lines than
+        its box holds even at its smallest size: grown upwards into the clear room above it
+        (`LayoutBoxes.above`), then downwards; None when the box holds it."""
+        if not title or box is None:
+            return None
+        need = self.title_height(Para(title, "heading"), box.w_pt, size) / HEIGHT_SAFETY
+        if need <= box.h_pt:
+            return None
+        extra = math.ceil((need - box.h_pt) * EMU_PER_PT)
+        up = min(extra, room_above)
+        return Rect(box.x, box.y - up, box.w, box.h + extra)
 
     def title_and_shift(
         self, title: Inline | None, boxes: LayoutBoxes
@@ -1276,6 +1360,15 @@ def _renumber(paras: Sequence[Para]) -> list[Para]:
             p = replace(p, number_start=start)
         out.append(p)
     return out
+
+
+def _clear_of(box: Rect, grown: Rect, title: Rect) -> Rect:
+    """`box` (a subtitle or section text below the layout's `title`) shortened from the top
+    so it starts below the `grown` title box; boxes above or beside the title are kept."""
+    bottom = grown.y + grown.h
+    if box.y < title.y or box.y >= bottom or box.x >= grown.x + grown.w or grown.x >= box.x + box.w:
+        return box
+    return Rect(box.x, bottom, box.w, max(0, box.y + box.h - bottom))
 
 
 def _below_title(boxes: LayoutBoxes, content: LayoutBoxes, geo: Geometry) -> Rect:

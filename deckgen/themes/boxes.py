@@ -178,6 +178,19 @@ def layout_boxes(
         title_rect = avoid(title_rect, logo, GAP) if title_rect is not None else None
         bodies = [(avoid(b, logo, GAP), i) for b, i in bodies]
         subtitle_rect = avoid(subtitle_rect, logo, GAP) if subtitle_rect is not None else None
+    above = 0
+    if title_rect is not None:
+        # Room for a title that needs more lines than its box: what is clear above it.
+        others = [*obstacles, *(b for b, _ in bodies)]
+        if subtitle_rect is not None:
+            others.append(subtitle_rect)
+        above = _clear_above(title_rect, others, margin // 2)
+    subtitle_room = None
+    if subtitle_rect is not None:
+        others = [*obstacles, *(b for b, _ in bodies if b != subtitle_rect)]
+        if title_rect is not None:
+            others.append(title_rect)
+        subtitle_room = _room(subtitle_rect, others, margin // 2, bottom)
     boxes = LayoutBoxes(
         title_rect,
         tuple(b for b, _ in bodies),
@@ -186,6 +199,8 @@ def layout_boxes(
         tuple(i for _, i in bodies),
         subtitle_idx,
         free,
+        above,
+        subtitle_room,
     )
     return BoxReport(
         boxes,
@@ -202,7 +217,11 @@ def own_subtitle(boxes: LayoutBoxes, min_size: float, lines: int) -> Rect | None
     if free is None:
         return None
     need = line_height(min_size * 1.25, lines)
-    return Rect(free.x, free.y, free.w, min(free.h, max(need, free.h // 2)))
+    x, right = free.x, free.x + free.w
+    title = boxes.title
+    if title is not None and free.x <= title.x < right - (right - free.x) // 3:
+        x = title.x  # aligned with the title above it
+    return Rect(x, free.y, right - x, min(free.h, max(need, free.h // 2)))
 
 
 def _footers_top(layout: Layout, width: int, height: int) -> int:
@@ -225,6 +244,37 @@ def _free(area: Rect, obstacles: list[Rect]) -> Rect:
             if kept.w * kept.h >= 0.15 * area.w * area.h:
                 area = kept
     return area
+
+
+def _clear_above(box: Rect, obstacles: list[Rect], top: int) -> int:
+    """How far (EMU) `box` may grow upwards, down to `top` from the slide's edge, before it
+    comes within `GAP` of an obstacle over its width."""
+    limit = top
+    for o in obstacles:
+        if o.x >= box.x + box.w or box.x >= o.x + o.w:
+            continue  # beside the box, not above it
+        if o.y + o.h <= box.y + GAP // 2:
+            limit = max(limit, o.y + o.h + GAP)
+        elif o.y < box.y:
+            return 0  # overlapping the box's top already
+    return max(0, box.y - limit)
+
+
+def _room(box: Rect, obstacles: list[Rect], top: int, bottom: int) -> Rect:
+    """The column of `box` it may grow into, up and down: from `top` to `bottom` (EMU from
+    the slide's top edge), stopped `GAP` short of what lies above or below it over its
+    width. What already overlaps the box (a band the designer put behind it) is not in
+    the way."""
+    upper, lower = min(top, box.y), max(bottom, box.y + box.h)
+    for o in obstacles:
+        if o.x >= box.x + box.w or box.x >= o.x + o.w:
+            continue
+        if o.y >= box.y + box.h:
+            lower = min(lower, o.y - GAP)
+        elif o.y + o.h <= box.y:
+            upper = max(upper, o.y + o.h + GAP)
+    upper, lower = min(upper, box.y), max(lower, box.y + box.h)
+    return Rect(box.x, upper, box.w, lower - upper)
 
 
 def _mostly_inside(a: Rect, b: Rect) -> bool:

@@ -46,6 +46,8 @@ class LayoutBoxes:
     body_placeholders: tuple[int | None, ...] = ()
     subtitle_placeholder: int | None = None
     free: Rect | None = None  # the free area below the title, clear of logos and bands
+    above: int = 0  # EMU clear right above the title (no picture, band, logo or text box)
+    subtitle_room: Rect | None = None  # what the subtitle placeholder may grow into
 
     def body_placeholder(self, k: int) -> int | None:
         return self.body_placeholders[k] if k < len(self.body_placeholders) else None
