@@ -296,6 +296,21 @@ def _drawn_contrast(theme: Theme, name: str) -> Iterator[Finding]:
     info = theme.template_info
     if info is None or not theme.client_template:
         return  # deckgen's own templates: their colours are the theme's, checked on loading
+    rule = "theme-contrast-fixed"
+    background = theme.colors.background
+    for key, color in theme.email_colors.items():
+        original = getattr(theme.colors, key)
+        what = {"primary": "titles, links and table headers", "text": "text"}.get(key, key)
+        yield Finding(
+            rule,
+            RULES[rule][0],
+            theme.template_path,
+            None,
+            name,
+            f"in the newsletter, the template's {what} (#{original} on #{background}) read at "
+            f"{contrast_ratio(original, background):.1f}:1, under WCAG AA's 4.5:1; the "
+            f"newsletter uses #{color} (set [colors] {key} in theme.toml to choose)",
+        )
     told: set[tuple[str, int]] = set()
     said: set[str] = set()
     for kind, key in theme.layouts.items():

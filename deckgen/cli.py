@@ -654,9 +654,14 @@ def _theme_from_template(name: str, parent: str, template: Path, root: Path, tar
     for kind, choice in setup.choices.items():
         print(f"  {kind:<12} -> {choice.layout.key!r} ({choice.reason})")
     _, warnings = load_theme(name, root)
-    look = list(setup.look_at) + [
-        w.message for w in warnings if not any(w.message.endswith(x) for x in ())
-    ]
+    loaded = [w.message for w in warnings]
+    # What the theme's loading says at each build about a layout wins over the set-up's
+    # note on that layout (the same words, said once).
+    look = [
+        item
+        for item in setup.look_at
+        if not any(m.startswith(item.split(": ", 1)[0] + ": ") for m in loaded)
+    ] + loaded
     if look:
         print("look at:")
         for item in dict.fromkeys(look):

@@ -248,3 +248,81 @@ def test_check_says_which_template_colours_it_replaced_and_with_what(templates, 
     subtitle = next(f for f in fixed if "'Slajd tytułowy': the template's subtitles" in f.message)
     drawn = subtitle.message.split("deckgen draws them in #")[1][:6]
     assert worst_ratio(drawn, ("FFFFFF",)) >= 4.5
+
+
+def _light_dark2_template(out: Path) -> Path:
+    """A dark Google Slides theme's colours: its 'dark 2' is a light grey (#D9D9D9, the
+    titles of its dark slides), which would be the newsletter's titles on white."""
+    pkg = make_templates.Package()
+    pkg.theme_colors({"dk2": "D9D9D9", "accent1": "0145AC"}, ("Arial", "Arial"))
+    return pkg.save(out / "light-dark2.pptx")
+
+
+def test_the_newsletter_takes_a_colour_that_reads_where_the_template_s_does_not(
+    tmp_path, project, capsys
+):
+    from deckgen.check import run_check
+    from deckgen.render.email import environment, render_email
+    from deckgen.themes.contrast import contrast_ratio
+
+    template = _light_dark2_template(tmp_path)
+    assert main(["theme", "new", "sombre", "--template", str(template)]) == 0
+    out = capsys.readouterr().out
+    assert "1.4:1" not in out  # not a warning to act on: deckgen chose a colour that reads
+    theme, warnings = load_theme("sombre", project)
+    assert not [w for w in warnings if w.rule == "theme-contrast"], warnings
+    assert theme.colors.primary == "D9D9D9" and theme.email_colors == {"primary": "0145AC"}
+    (project / "x.md").write_text("---\ntitle: T\n---\n\n## Un titre\n\nTexte.\n", "utf-8")
+    fixed = [
+        f
+        for f in run_check([project / "x.md"], ["sombre"], project).findings
+        if f.rule == "theme-contrast-fixed" and "newsletter" in f.message
+    ]
+    assert len(fixed) == 1 and fixed[0].severity == "info" and "#0145AC" in fixed[0].message
+    from deckgen.build import BuildResult, load_document
+
+    doc = load_document(project / "x.md", project, BuildResult())
+    html = render_email(doc, theme, environment(theme), lambda asset: f"cid:{asset.key}")
+    assert "#D9D9D9" not in html.upper() and "#0145AC" in html.upper()
+    assert contrast_ratio("0145AC", theme.colors.background) >= 4.5
+    # A colour the client states is the client's: kept, and a warning says it does not read.
+    toml = project / "themes" / "sombre" / "theme.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace('# primary = "#D9D9D9"', 'primary = "#D9D9D9"'), "utf-8"
+    )
+    theme, warnings = load_theme("sombre", project)
+    assert theme.email_colors == {}
+    assert [w for w in warnings if w.rule == "theme-contrast" and "1.4:1" in w.message]
+
+
+def test_theme_new_says_a_layout_s_trap_once(project, capsys):
+    """theme new's own note on a layout and the theme's loading warning on it were both
+    printed ('deckgen places its own boxes' twice)."""
+    with_trap = make_templates.tight_title(project)
+    assert main(["theme", "new", "serre", "--template", str(with_trap)]) == 0
+    out = capsys.readouterr().out
+    look = out.split("look at:")[1].split("next:")[0]
+    lines = [line for line in look.splitlines() if "places its own boxes" in line]
+    assert len(lines) == 1, look
+
+
+def test_sizes_grow_with_a_slide_larger_than_powerpoint_s(tmp_path, project, capsys):
+    """A Keynote export is 26.67 x 15 in: deckgen's 24 pt body looked like 12 pt there."""
+    pkg = make_templates.Package()
+    pkg.size(24384000, 13716000)
+    big = pkg.save(tmp_path / "keynote-size.pptx")
+    assert main(["theme", "new", "grand", "--template", str(big)]) == 0
+    toml = project / "themes" / "grand" / "theme.toml"
+    text = toml.read_text("utf-8")
+    assert "x2 for this 26.67 in wide slide" in text and "# body = 48" in text
+    theme, _ = load_theme("grand", project)
+    default, _ = load_theme("default", project)
+    assert theme.sizes.body == 2 * default.sizes.body
+    assert theme.sizes.min_body == 2 * default.sizes.min_body
+    # A size the client writes is points, used as it is.
+    toml.write_text(text.replace("# body = 48", "body = 40"), "utf-8")
+    theme, _ = load_theme("grand", project)
+    assert theme.sizes.body == 40 and theme.sizes.title == 2 * default.sizes.title
+    # PowerPoint's own sizes, and smaller slides, keep deckgen's sizes.
+    assert main(["theme", "new", "normal", "--template", str(make_templates.polish(tmp_path))]) == 0
+    assert load_theme("normal", project)[0].sizes == default.sizes

@@ -246,13 +246,15 @@ def sanitize(html: str) -> Markup:
 
 def _colors(theme: Theme) -> dict[str, str]:
     c = theme.colors
+    fixed = theme.email_colors  # a client template's colours that would not read here
+    primary = fixed.get("primary", c.primary)
     return {
-        "primary": "#" + c.primary,
+        "primary": "#" + primary,
         "accent": "#" + c.accent,
-        "text": "#" + c.text,
+        "text": "#" + fixed.get("text", c.text),
         "background": "#" + c.background,
         "muted": "#" + c.muted,
-        "link": "#" + theme.email.get("link_color", c.primary),
+        "link": "#" + theme.email.get("link_color", primary),
         "on_primary": "#" + c.background,
         "page": "#F2F4F7",
         "code_bg": "#F3F4F6",

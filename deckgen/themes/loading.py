@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import Collector, Diagnostic, InputError, did_you_mean
 from ..reading.pictures import ImageProblem, read_image
 from .boxes import layout_boxes, logo_rects
-from .contrast import contrast_problems
+from .contrast import AA_TEXT, contrast_problems, contrast_ratio, readable
 from .fonts import fallback_font_face, missing_font_advice, read_font_files, system_font_face
 from .geometry import LayoutBoxes, Rect
 from .mapping import SLIDE_KINDS, choose_layouts, resolve
@@ -32,6 +32,8 @@ from .schema import (
     Theme,
     check_table,
     hex_color,
+    scaled_sizes,
+    size_scale,
 )
 from .scheme import scheme_slots, scheme_values
 from .template import TEMPLATE_NAMES, OpenedTemplate, TemplateInfo, analyse, read_template
@@ -164,6 +166,12 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             f"sizes.min_body ({sizes.min_body:g}) is larger than sizes.body ({sizes.body:g})",
             where.line(("sizes",), "min_body"),
         )
+    if client_template and opened is not None and owner is not None:
+        # A slide larger than PowerPoint's (Keynote's 26.67 in, a poster): deckgen's sizes
+        # grow with it, but for the sizes the client's themes state.
+        stated_sizes = {k for _, own, _ in chain[: owner + 1] for k in own.get("sizes", {})}
+        factor = size_scale(int(opened.prs.slide_width))  # type: ignore[attr-defined]
+        sizes = scaled_sizes(sizes, factor, stated_sizes)
     slides = SlideOptions(**data.get("slides", {}))
 
     files = data.get("fonts", {}).get("files", {})
@@ -186,8 +194,14 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
             faces[family] = face
     fonts = Fonts(fonts.heading, fonts.body, fonts.mono, faces)
 
+    stated = set(own_style.get("colors", {})) if client_template else set()
+    email_colors = _email_colors(colors, stated) if client_template else {}
     for message, key in contrast_problems(colors, data.get("email", {}).get("link_color")):
         if client_template:
+            if (key == "text" and "text" in email_colors) or (
+                key in ("primary", "background") and "primary" in email_colors
+            ):
+                continue  # the template's colour, replaced in the newsletter (check: info)
             # The slides are checked against their real backgrounds (deckgen check); these
             # colours are the newsletter's, on its own background.
             message = "in the newsletter, " + message
@@ -236,8 +250,29 @@ def load_theme(name: str, project_root: Path | None = None) -> tuple[Theme, list
         email={
             k: (hex_color(v) if k == "link_color" else v) for k, v in data.get("email", {}).items()
         },
+        email_colors=email_colors,
     )
     return theme, report.warnings
+
+
+def _email_colors(colors: Colors, stated: set[str]) -> dict[str, str]:
+    """The newsletter's colours in place of a client template's that do not read on the
+    email's background (a dark template's light "dark 2"), for the colours the theme does
+    not state itself: titles take the first of primary, accent and text that reads, else
+    the primary's nearest shade that does; text its nearest shade."""
+    out: dict[str, str] = {}
+    background = colors.background
+    if "primary" not in stated and "background" not in stated:
+        if contrast_ratio(colors.primary, background) < AA_TEXT:
+            fixed = readable([colors.primary, colors.accent, colors.text], [background])
+            if fixed is not None and fixed != colors.primary:
+                out["primary"] = fixed
+    if "text" not in stated and "background" not in stated:
+        if contrast_ratio(colors.text, background) < AA_TEXT:
+            fixed = readable([colors.text], [background])
+            if fixed is not None and fixed != colors.text:
+                out["text"] = fixed
+    return out
 
 
 def _read_logo(

@@ -11,6 +11,7 @@ from .boxes import layout_boxes
 from .fonts import system_font_face
 from .loading import load_theme
 from .mapping import choose_layouts
+from .schema import scaled_sizes, size_scale
 from .template import analyse, read_template
 
 
@@ -108,7 +109,8 @@ def template_theme_text(
         raise InputError(problem or "this template cannot be read", template)
     parent_theme, _ = load_theme(parent, project_root)
     info = analyse(opened.prs, scheme=opened.scheme)
-    sizes = parent_theme.sizes
+    factor = size_scale(info.width)
+    sizes = scaled_sizes(parent_theme.sizes, factor)
     choices = choose_layouts(
         info, lambda layout: layout_boxes(layout, info.width, info.height, sizes.min_body)
     )
@@ -166,6 +168,16 @@ def template_theme_text(
                 note += f"; measured with {face.source}, its metric-compatible twin"
             lines.append(f'# {key} = "{family}"'.ljust(28) + f"# {note}")
     lines.append("")
+    if factor != 1.0:
+        z = sizes
+        lines.append(
+            f"[sizes]                  # points, x{factor:g} for this {info.width / 914400:.2f} in "
+            "wide slide (13.33 in for deckgen's"
+        )
+        lines.append("                         # sizes): a size written here is used as it is")
+        for key in ("title", "section", "body", "min_body"):
+            lines.append(f"# {key} = {getattr(z, key):g}")
+        lines.append("")
     # Layouts.
     lines.append(
         "[layouts]                # slide kind -> the template's layout deckgen chose (delete a"

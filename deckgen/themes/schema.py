@@ -8,7 +8,7 @@ read them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +64,31 @@ class Sizes:
     min_body: float = 16
 
 
+REFERENCE_WIDTH = 12192000  # EMU: the 13.33 in of a 16:9 PowerPoint slide, deckgen's sizes
+
+
+def size_scale(slide_width: int) -> float:
+    """How much larger than deckgen's sizes text must be on a slide `slide_width` EMU wide
+    to look the same when projected: Keynote's 26.67 in slides, a 43 in poster. Slides
+    narrower than PowerPoint's 13.33 in keep deckgen's sizes (4:3 and 10 in templates use
+    the same points as 16:9 ones), as do those within 5 % of it."""
+    factor = slide_width / REFERENCE_WIDTH
+    return round(factor, 2) if factor > 1.05 else 1.0
+
+
+def scaled_sizes(sizes: Sizes, factor: float, stated: Iterable[str] = ()) -> Sizes:
+    """`sizes` times `factor`, except the ones a theme states (points the client chose)."""
+    if factor == 1.0:
+        return sizes
+    keep = set(stated)
+    return Sizes(
+        **{
+            k: (getattr(sizes, k) if k in keep else round(getattr(sizes, k) * factor, 1))
+            for k in ("title", "section", "body", "min_body")
+        }
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SlideOptions:
     footer: str = ""
@@ -115,6 +140,10 @@ class Theme:
     template_info: TemplateInfo | None = field(default=None, repr=False, compare=False)
     boxes: Mapping[str, LayoutBoxes] = field(default_factory=dict, repr=False)
     logos: Mapping[str, Rect] = field(default_factory=dict, repr=False)
+    # The newsletter's colours where a client template's own do not read on its white
+    # background ("primary", "text" -> hex) and the theme does not state them: each the
+    # first of the theme's colours that reads, else the nearest shade that does.
+    email_colors: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def client_template(self) -> bool:
