@@ -46,8 +46,6 @@ from .fit import Measurer
 from .html_text import html_text
 from .palette import Ink, Palette
 from .plan import (
-    CELL_X,
-    CELL_Y,
     INSET_X,
     INSET_Y,
     BackgroundFrame,
@@ -60,6 +58,7 @@ from .plan import (
     Rect,
     TableFrame,
     TextFrame,
+    cell_margins,
 )
 
 CHART_TYPES = {
@@ -587,7 +586,7 @@ class _Drawer:
                     slide_part, content, frame.size, bold=r == 0, color=color, link=link or color
                 )
                 p = pptx_xml.paragraph(runs, self.lang, frame.size, align=frame.align[c])
-                row.append(pptx_xml.table_cell(p, (CELL_X, CELL_Y), fill))
+                row.append(pptx_xml.table_cell(p, cell_margins(frame.size), fill))
             rows.append((height, row))
         return pptx_xml.table(shape_id, frame.rect, frame.col_widths, rows)
 

@@ -46,8 +46,16 @@ from .html_text import html_text
 GAP = 10.0  # points between stacked blocks
 INSET_X = 7.2  # text frame insets in points (0.1 in), written explicitly on every frame
 INSET_Y = 3.6  # (0.05 in)
-CELL_X = 5.4  # table cell margins
+CELL_X = 5.4  # table cell margins (points), up to 24 pt text
 CELL_Y = 2.9
+
+
+def cell_margins(size: float) -> tuple[float, float]:
+    """A table cell's margins (points) for text of `size`: deckgen's, growing with text
+    larger than 24 pt (a large slide's sizes), so rows keep their proportions."""
+    k = max(1.0, size / 24.0)
+    return CELL_X * k, CELL_Y * k
+
 HEIGHT_SAFETY = 0.97  # keep 3 % of every box free: renderers' line heights differ a little
 CHART_MIN_H = 170.0  # points
 IMAGE_MIN_H = 110.0
@@ -1110,7 +1118,7 @@ class Planner:
                 ),
                 default=0.0,
             )
-            natural.append(widest + 2 * CELL_X + 2)
+            natural.append(widest + 2 * cell_margins(size)[0] + 2)
         return _share(natural, width)
 
     def row_height(
@@ -1121,9 +1129,10 @@ class Planner:
         if hit is not None and hit[0] is row:
             return hit[1]
         lines = 1
+        mx, my = cell_margins(size)
         for k, cell in enumerate(row[: len(widths)]):
-            lines = max(lines, self.cell_lines(cell, size, widths[k] - 2 * CELL_X, bold))
-        height = lines * size * self.m.line_height(self.body_font) + 2 * CELL_Y
+            lines = max(lines, self.cell_lines(cell, size, widths[k] - 2 * mx, bold))
+        height = lines * size * self.m.line_height(self.body_font) + 2 * my
         self._heights[key] = (row, height)
         return height
 
