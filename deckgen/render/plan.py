@@ -56,6 +56,7 @@ def cell_margins(size: float) -> tuple[float, float]:
     k = max(1.0, size / 24.0)
     return CELL_X * k, CELL_Y * k
 
+
 HEIGHT_SAFETY = 0.97  # keep 3 % of every box free: renderers' line heights differ a little
 CHART_MIN_H = 170.0  # points
 IMAGE_MIN_H = 110.0
@@ -293,30 +294,7 @@ class Planner:
                 )
                 for k, t in enumerate(lines)
             ]
-            need = self.text_height(paras, box.w_pt, self.sizes.min_body) / HEIGHT_SAFETY
-            room = boxes.subtitle_room if placeholder is not None else boxes.free
-            if need > box.h_pt and room is not None:
-                # The box grows into the room around it: downwards first, then upwards.
-                want = math.ceil(need * EMU_PER_PT)
-                low = min(room.y + room.h, max(box.y + box.h, box.y + want))
-                high = max(room.y, min(box.y, low - want))
-                if title_rect is not None and boxes.title is not None:
-                    high = max(
-                        high,
-                        _clear_of(Rect(box.x, high, box.w, low - high), title_rect, boxes.title).y,
-                    )
-                box = Rect(box.x, high, box.w, low - high)
-            short = need - box.h_pt
-            title_box = title_rect or boxes.title
-            if short > 0 and title_box is not None and boxes.title is not None:
-                # Too little room under the title: title and subtitle move up together,
-                # into what is clear above the title.
-                if box.y >= title_box.y + title_box.h - GAP_EMU:
-                    room = boxes.above - (boxes.title.y - title_box.y)
-                    lift = min(math.ceil(short * EMU_PER_PT), room)
-                    if lift > 0:
-                        title_rect = Rect(title_box.x, title_box.y - lift, title_box.w, title_box.h)
-                        box = Rect(box.x, box.y - lift, box.w, box.h + lift)
+            box, title_rect = self.subtitle_room(paras, box, placeholder, title_rect, boxes)
             sub = box
             step = self.best_step(
                 lambda s: self.text_height(paras, sub.w_pt, s),
@@ -334,6 +312,44 @@ class Planner:
         return PlannedSlide(
             "title", title, title_size, tuple(frames), line=1, title_rect=title_rect
         )
+
+    def subtitle_room(
+        self,
+        paras: Sequence[Para],
+        box: Rect,
+        placeholder: int | None,
+        title_rect: Rect | None,
+        boxes: LayoutBoxes,
+    ) -> tuple[Rect, Rect | None]:
+        """The title slide's subtitle box, grown when its lines do not fit at the smallest
+        size (a Google Slides export's one-line boxes): into the room around it, down then
+        up, and if still short with the title rising too, into what is clear above the
+        title. Returns the subtitle's box and the title's (None: the layout's)."""
+        need = self.text_height(paras, box.w_pt, self.sizes.min_body) / HEIGHT_SAFETY
+        room = boxes.subtitle_room if placeholder is not None else boxes.free
+        if need > box.h_pt and room is not None:
+            # The box grows into the room around it: downwards first, then upwards.
+            want = math.ceil(need * EMU_PER_PT)
+            low = min(room.y + room.h, max(box.y + box.h, box.y + want))
+            high = max(room.y, min(box.y, low - want))
+            if title_rect is not None and boxes.title is not None:
+                high = max(
+                    high,
+                    _clear_of(Rect(box.x, high, box.w, low - high), title_rect, boxes.title).y,
+                )
+            box = Rect(box.x, high, box.w, low - high)
+        short = need - box.h_pt
+        title_box = title_rect or boxes.title
+        if short > 0 and title_box is not None and boxes.title is not None:
+            # Too little room under the title: title and subtitle move up together,
+            # into what is clear above the title.
+            if box.y >= title_box.y + title_box.h - GAP_EMU:
+                clear = boxes.above - (boxes.title.y - title_box.y)
+                lift = min(math.ceil(short * EMU_PER_PT), clear)
+                if lift > 0:
+                    title_rect = Rect(title_box.x, title_box.y - lift, title_box.w, title_box.h)
+                    box = Rect(box.x, box.y - lift, box.w, box.h + lift)
+        return box, title_rect
 
     def section_slide(self, slide: Slide) -> list[PlannedSlide]:
         boxes = self.geo.layouts["section"]
