@@ -125,3 +125,16 @@ def test_a_word_longer_than_a_slide_is_split_not_looped_on(tmp_path):
         if shape.placeholder_format.idx not in (0,) and shape.placeholder_format.idx < 10
     )
     assert body == word
+
+
+def test_list_indents_grow_with_text_above_24_pt_and_quotes_keep_theirs():
+    """At 48 pt (a 26.67 in Keynote template's sizes) an 18 pt hanging indent left the
+    bullet touching its text."""
+    from deckgen.render.plan import Para
+
+    item = Para((), level=1, bullet="•")
+    assert (item.margin_left(24), item.hanging(24)) == (24.0, 18.0)
+    assert (item.margin_left(16), item.hanging(16)) == (24.0, 18.0)  # shrunk text: as before
+    assert (item.margin_left(48), item.hanging(48)) == (48.0, 36.0)
+    quote = Para((), role="quote")
+    assert quote.margin_left(24) == quote.margin_left(67.2) == 24.0

@@ -105,17 +105,20 @@ class Para:
     rel: float = 0.0  # size relative to the step (headings larger, sub-levels smaller)
     space_before: float = 0.0  # in em of this paragraph's size
 
-    @property
-    def margin_left(self) -> float:
+    def margin_left(self, size: float) -> float:
+        """The left margin (points) of this paragraph's text drawn at `size`: a list's
+        indents grow with text larger than 24 pt (a large slide's sizes), so a 48 pt bullet
+        keeps its gap."""
         if self.role in ("quote", "attribution") and self.level == 0:
-            return LEVEL_INDENT
-        return LEVEL_INDENT * self.level + (6.0 if self.number_start is not None else 0.0)
+            return LEVEL_INDENT  # beside the quote's rule, at any size
+        k = max(1.0, size / 24.0)
+        return (LEVEL_INDENT * self.level + (6.0 if self.number_start is not None else 0.0)) * k
 
-    @property
-    def hanging(self) -> float:
+    def hanging(self, size: float) -> float:
+        """Where the bullet or number sits, left of the text (points), at `size`."""
         if self.bullet is None and self.number_start is None:
             return 0.0
-        return 18.0 if self.number_start is None else 24.0
+        return (18.0 if self.number_start is None else 24.0) * max(1.0, size / 24.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -807,7 +810,7 @@ class Planner:
         if hit is not None and hit[0] is para:
             return hit[1]
         size = self.size_of(para, step)
-        lines = self.line_count(para, size, width - 2 * INSET_X - para.margin_left)
+        lines = self.line_count(para, size, width - 2 * INSET_X - para.margin_left(size))
         height = lines * size * self.m.line_height(self.font_of(para))
         if after_another:
             height += para.space_before * size
@@ -911,7 +914,9 @@ class Planner:
             inner = frame.rect.w_pt - 2 * INSET_X
             for k, para in enumerate(frame.paras):
                 family = self.font_of(para)
-                lines = self.m.count_lines(self.pieces(para), para.size, inner - para.margin_left)
+                lines = self.m.count_lines(
+                    self.pieces(para), para.size, inner - para.margin_left(para.size)
+                )
                 need += lines * para.size * self.m.line_height(family)
                 if k:
                     need += para.space_before * para.size
@@ -1050,7 +1055,7 @@ class Planner:
         for k, para in enumerate(paras):
             size = self.size_of(para, step)
             line_h = size * self.m.line_height(self.font_of(para))
-            starts = self.m.break_lines(self.pieces(para), size, inner - para.margin_left)
+            starts = self.m.break_lines(self.pieces(para), size, inner - para.margin_left(size))
             before = para.space_before * size if k else 0.0
             h = before + len(starts) * line_h
             if used + h <= room:
