@@ -5,8 +5,7 @@ measured the same way on LibreOffice's rendering.
 For each template and tool it prints: the slides of both samples (and the default theme's
 count for deckgen), the words drawn off the page, the words of the deck drawn at less than
 4.5:1 against what is behind them, the template prompts ("Click to add text") left on a
-slide, whether slide 1 shows the document's title, and for deckgen the warnings of
-``theme new`` and of the build. Then the totals.
+slide, whether slide 1 shows the document's title, and for deckgen the build's warnings. Then the totals.
 
 Corpora:
 
@@ -32,10 +31,7 @@ the .pptx files, through ``tests/realclients.py``, the helpers the tests use.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -47,7 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-SAMPLES = sorted((ROOT / "content").glob("*.md"))
+from clienttemplates import SAMPLES  # noqa: E402
 
 
 @dataclass
@@ -91,40 +87,14 @@ def local_templates(folder: Path) -> list[Template]:
     return out
 
 
-@contextlib.contextmanager
-def _in(folder: Path):
-    old = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(old)
+def set_up_deckgen(template: Template, where: Path) -> tuple[Path, dict[str, Path], Figures]:
+    """theme new --template, then both samples built, as tests/test_templates.py does:
+    (project, stem -> deck, figures)."""
+    from clienttemplates import set_up
 
-
-def set_up_deckgen(template: Template, where: Path) -> tuple[Path, dict[str, Path], Figures, str]:
-    """theme new --template, then both samples built: (project, stem -> deck, figures, printed)."""
-    from deckgen.build import build
-    from deckgen.cli import main
-
-    project = where / re.sub(r"[^\w.-]", "_", template.name)
-    (project / "content").mkdir(parents=True)
-    for sample in SAMPLES:
-        shutil.copy(sample, project / "content" / sample.name)
-    (project / "pyproject.toml").write_text("", encoding="utf-8")
-    out = io.StringIO()
-    figures = Figures()
-    with _in(project), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(["theme", "new", "client", "--template", str(template.path)])
-    printed = out.getvalue()
-    figures.warnings = sum(1 for line in printed.splitlines() if "warning" in line)
-    if code != 0:
-        figures.failed = f"theme new exited {code}"
-        return project, {}, figures, printed
-    result = build([], ["client"], project / "build", ("deck",), root=project)
-    figures.warnings += len(result.warnings)
-    if result.errors or result.crashes:
-        figures.failed = "; ".join(str(e) for e in result.errors + [c for c, _ in result.crashes])[:200]
-    return project, {w.path.stem: w.path for w in result.written}, figures, printed
+    setup = set_up(template.name, template.path, where)
+    figures = Figures(warnings=len(setup.warnings), failed="; ".join(setup.errors)[:200])
+    return setup.project, setup.decks, figures
 
 
 def build_pandoc(template: Template, where: Path) -> tuple[dict[str, Path], Figures]:
@@ -157,6 +127,7 @@ def measure(decks: dict[str, Path], pdfs: dict[Path, Path], copies: dict[Path, P
 
     if not decks:
         figures.title = False
+    from clienttemplates import prompts_shown
     from realclients import (
         deck_word_sets,
         pdf_page_images,
@@ -180,13 +151,9 @@ def measure(decks: dict[str, Path], pdfs: dict[Path, Path], copies: dict[Path, P
         low = [c for c in word_contrasts(pages, images, deck_word_sets(deck)) if c.ratio < 4.5]
         figures.low_contrast += len(low)
         figures.examples += [f"{stem} {c}" for c in low[:2]]
-        for number, (slide, page) in enumerate(zip(prs.slides, pages, strict=False), start=1):
-            text = " ".join(page.text.split()).casefold()
-            for ph in slide.slide_layout.placeholders:
-                prompt = " ".join(ph.text_frame.text.split()) if ph.has_text_frame else ""
-                if len(prompt.split()) >= 3 and prompt.casefold() in text:
-                    figures.prompts += 1
-                    figures.examples.append(f"{stem} slide {number}: prompt {prompt[:40]!r}")
+        for number, prompt in prompts_shown(prs.slides, pages):
+            figures.prompts += 1
+            figures.examples.append(f"{stem} slide {number}: prompt {prompt[:40]!r}")
         first = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
         title = prs.core_properties.title or ""
         if not title:  # pandoc writes no core title from deckgen's front matter: the source's
@@ -249,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         decks: dict[tuple[str, str], dict[str, Path]] = {}
         projects: dict[str, Path] = {}
         for t in templates:
-            project, built, figures, _printed = set_up_deckgen(t, work / "deckgen")
+            project, built, figures = set_up_deckgen(t, work / "deckgen")
             projects[t.name] = project
             results[t.name] = {"deckgen": figures}
             decks[(t.name, "deckgen")] = built

@@ -17,13 +17,11 @@ layout names, a dark template with a logo, a kicker strip). For each, the decks 
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,63 +29,19 @@ from pptx import Presentation
 
 from deckgen.build import build
 from deckgen.check import run_check
-from deckgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "content").glob("*.md"))
 FIXTURES = ROOT / "tests" / "fixtures" / "templates"
 MAX_RATIO = 4 / 3  # slides, against the default theme
 SLACK = 45720  # EMU (0.05 in): boxes a viewer rounds
 sys.path.insert(0, str(FIXTURES))
 import make_templates  # noqa: E402
 import realcorpus  # noqa: E402
+from clienttemplates import SAMPLES, Setup, prompts_shown  # noqa: E402
+from clienttemplates import set_up as set_up_client  # noqa: E402
 
 FIXTURE_NAMES = [b.__name__.replace("_", "-") for b in make_templates.BUILDERS]
 REGISTRY_NAMES = [e.name for e in realcorpus.load_sources() if e.kind == "template"]
-
-
-@dataclass
-class Setup:
-    """One template set up and built on."""
-
-    name: str
-    template: Path
-    project: Path
-    decks: dict[str, Path] = field(default_factory=dict)  # sample stem -> deck
-    output: str = ""  # what theme new printed
-    errors: list[str] = field(default_factory=list)
-    overflows: list[str] = field(default_factory=list)  # the build's deck-overflow warnings
-
-
-@contextlib.contextmanager
-def _in(folder: Path):
-    old = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(old)
-
-
-def _set_up(name: str, template: Path, where: Path) -> Setup:
-    project = where / re.sub(r"[^\w.-]", "_", name)
-    (project / "content").mkdir(parents=True)
-    for sample in SAMPLES:
-        shutil.copy(sample, project / "content" / sample.name)
-    (project / "pyproject.toml").write_text("", encoding="utf-8")
-    setup = Setup(name, template, project)
-    out = io.StringIO()
-    with _in(project), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(["theme", "new", "client", "--template", str(template)])
-    setup.output = out.getvalue()
-    if code != 0:
-        setup.errors.append(f"theme new exited {code}: {setup.output}")
-        return setup
-    result = build([], ["client"], project / "build", ("deck",), root=project)
-    setup.errors += [str(e) for e in result.errors] + [str(c) for c, _ in result.crashes]
-    setup.overflows = [str(w) for w in result.warnings if w.rule == "deck-overflow"]
-    setup.decks = {w.path.stem: w.path for w in result.written}
-    return setup
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +72,7 @@ def set_up(tmp_path_factory, fixture_templates):
             else:
                 entry = next(e for e in realcorpus.entries("template") if e.name == name)
                 files = [f for f in entry.files() if f.suffix in (".pptx", ".potx")]
-            _SETUPS[name] = [_set_up(f"{name}-{f.stem}", f, where) for f in files]
+            _SETUPS[name] = [set_up_client(f"{name}-{f.stem}", f, where) for f in files]
         return _SETUPS[name]
 
     return get
@@ -249,16 +203,10 @@ def test_every_word_is_on_the_page_and_readable_in_libreoffice(set_up, rendered,
                 for c in word_contrasts(shown.pages, shown.images, shown.words)
                 if c.ratio < 4.5
             ]
-            for number, (slide, page) in enumerate(
-                zip(prs.slides, shown.pages, strict=True), start=1
-            ):
-                text = " ".join(page.text.split()).casefold()
-                for ph in slide.slide_layout.placeholders:
-                    prompt = " ".join(ph.text_frame.text.split()) if ph.has_text_frame else ""
-                    if len(prompt.split()) >= 3 and prompt.casefold() in text:
-                        problems.append(
-                            f"{setup.name}/{stem} slide {number}: the prompt {prompt!r} shows"
-                        )
+            problems += [
+                f"{setup.name}/{stem} slide {number}: the prompt {prompt!r} shows"
+                for number, prompt in prompts_shown(prs.slides, shown.pages)
+            ]
     assert not problems, "\n".join(problems)
 
 
