@@ -16,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -47,9 +48,7 @@ class ClientError(DeckgenError):
 
 def find_client(name: str) -> str:
     """The executable of a client, or `ClientError` saying what to install."""
-    candidates = {"chromium": ("chromium", "chromium-browser", "google-chrome")}.get(
-        name, (name,)
-    )
+    candidates = {"chromium": ("chromium", "chromium-browser", "google-chrome")}.get(name, (name,))
     for candidate in candidates:
         found = shutil.which(candidate)
         if found:
@@ -84,10 +83,19 @@ def _run(cmd: list[str], timeout: float, env: dict[str, str] | None = None, cwd=
 
 def pptx_to_pdf(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
     """The deck converted by LibreOffice (one PDF page per slide)."""
+    return pptxs_to_pdf([pptx], outdir, timeout)[pptx]
+
+
+def pptxs_to_pdf(decks: Sequence[Path], outdir: Path, timeout: float = 180) -> dict[Path, Path]:
+    """Decks converted by one LibreOffice start (it costs seconds): deck -> its PDF, one
+    page per slide. The decks need distinct file names (their PDFs share `outdir`)."""
     soffice = find_client("soffice")
+    pdfs = {deck: outdir / (Path(deck).stem + ".pdf") for deck in decks}
+    if len(set(pdfs.values())) != len(pdfs):
+        raise ValueError("decks converted together need distinct file names")
     outdir.mkdir(parents=True, exist_ok=True)
-    pdf = outdir / (pptx.stem + ".pdf")
-    pdf.unlink(missing_ok=True)  # never mistake a stale PDF for a fresh one
+    for pdf in pdfs.values():
+        pdf.unlink(missing_ok=True)  # never mistake a stale PDF for a fresh one
     with tempfile.TemporaryDirectory(prefix="deckgen-lo-") as home:
         _run(
             [
@@ -99,15 +107,16 @@ def pptx_to_pdf(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
                 "pdf",
                 "--outdir",
                 str(outdir.resolve()),
-                str(pptx.resolve()),
+                *(str(Path(deck).resolve()) for deck in decks),
             ],
             timeout,
             env=dict(os.environ, HOME=home, TMPDIR=home),
             cwd=home,
         )
-    if not pdf.is_file() or pdf.stat().st_size == 0:
-        raise ClientError(f"LibreOffice wrote no PDF for {pptx}")
-    return pdf
+    missing = [str(d) for d, pdf in pdfs.items() if not pdf.is_file() or pdf.stat().st_size == 0]
+    if missing:
+        raise ClientError(f"LibreOffice wrote no PDF for {', '.join(missing)}")
+    return pdfs
 
 
 def pdf_pages_to_png(pdf: Path, outdir: Path, first: int, last: int, width: int) -> list[Path]:
@@ -374,4 +383,3 @@ def pdf_timeout(slides: int) -> float:
     """How long LibreOffice may take for decks of `slides` slides in all (it converts about
     50 slides a second here; a slow, busy machine gets 20 times that, plus its start)."""
     return 120.0 + 0.5 * slides
-

@@ -112,51 +112,22 @@ def pptx_to_pdf(pptx: Path, outdir: Path, timeout: float = 180) -> Path:
 
 
 def convert_all(paths: Sequence[Path], outdir: Path, timeout: float = 1800) -> dict[Path, Path]:
-    """Many decks converted to PDF by one LibreOffice process (its start-up costs seconds
-    a run): deck -> its PDF. The decks need distinct file names."""
-    soffice = require_tool("soffice")
-    stems = [Path(p).stem for p in paths]
-    assert len(set(stems)) == len(stems), "convert_all needs distinct file names"
-    outdir.mkdir(parents=True, exist_ok=True)
-    import tempfile
+    """Many decks converted to PDF by one LibreOffice process a few dozen decks (its
+    start-up costs seconds a run; one that hangs does not lose them all), through deckgen's
+    own driver: deck -> its PDF. The decks need distinct file names."""
+    from deckgen import clients
 
+    require_tool("soffice")
     found: dict[Path, Path] = {}
-    batch = 40  # a few dozen decks a process: one that hangs does not lose them all
+    batch = 40
     for start in range(0, len(paths), batch):
-        chunk = list(paths[start : start + batch])
-        with tempfile.TemporaryDirectory(prefix="deckgen-lo-") as home:
-            proc = subprocess.Popen(
-                [
-                    soffice,
-                    f"-env:UserInstallation={Path(home, 'profile').as_uri()}",
-                    "--headless",
-                    "--norestore",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    str(outdir.resolve()),
-                    *(str(Path(p).resolve()) for p in chunk),
-                ],
-                env=dict(os.environ, HOME=home, TMPDIR=home),
-                cwd=home,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
-            try:
-                proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.communicate()
-                raise AssertionError(
-                    f"LibreOffice did not convert {len(chunk)} decks in {timeout:g} s"
-                ) from None
-        for p in chunk:
-            pdf = outdir / (Path(p).stem + ".pdf")
-            if not pdf.is_file() or pdf.stat().st_size == 0:
-                raise AssertionError(f"LibreOffice wrote no PDF for {p}")
-            found[Path(p)] = pdf
+        chunk = [Path(p) for p in paths[start : start + batch]]
+        try:
+            found.update(clients.pptxs_to_pdf(chunk, outdir, timeout))
+        except clients.ClientError as exc:
+            raise AssertionError(
+                f"LibreOffice could not convert {len(chunk)} decks: {exc}"
+            ) from None
     return found
 
 
