@@ -297,7 +297,7 @@ class Planner:
                 )
                 for k, t in enumerate(lines)
             ]
-            box, title_rect = self.subtitle_room(paras, box, placeholder, title_rect, boxes)
+            box, title_rect = self.grown_subtitle(paras, box, placeholder, title_rect, boxes)
             sub = box
             step = self.best_step(
                 lambda s: self.text_height(paras, sub.w_pt, s),
@@ -316,7 +316,7 @@ class Planner:
             "title", title, title_size, tuple(frames), line=1, title_rect=title_rect
         )
 
-    def subtitle_room(
+    def grown_subtitle(
         self,
         paras: Sequence[Para],
         box: Rect,

@@ -226,7 +226,7 @@ def _shapes(tree, transform=None):
         xfrm = child.find(f"{P}spPr/{A}xfrm")
         if xfrm is None:
             continue
-        rect = _xfrm_rect(xfrm)
+        rect = xfrm_rect(xfrm)
         if rect is None:
             continue
         if transform is not None:
@@ -234,7 +234,8 @@ def _shapes(tree, transform=None):
         yield child, rect
 
 
-def _xfrm_rect(xfrm) -> Rect | None:
+def xfrm_rect(xfrm) -> Rect | None:
+    """The box an ``a:xfrm`` states (EMU), or None when it is incomplete or malformed."""
     off, ext = xfrm.find(f"{A}off"), xfrm.find(f"{A}ext")
     if off is None or ext is None:
         return None

@@ -184,7 +184,7 @@ def layout_boxes(
         others = [*obstacles, *(b for b, _ in bodies)]
         if subtitle_rect is not None:
             others.append(subtitle_rect)
-        above = _clear_above(title_rect, others, margin // 2)
+        above = title_rect.y - _room(title_rect, others, margin // 2, title_rect.y).y
     subtitle_room = None
     if subtitle_rect is not None:
         others = [*obstacles, *(b for b, _ in bodies if b != subtitle_rect)]
@@ -246,33 +246,25 @@ def _free(area: Rect, obstacles: list[Rect]) -> Rect:
     return area
 
 
-def _clear_above(box: Rect, obstacles: list[Rect], top: int) -> int:
-    """How far (EMU) `box` may grow upwards, down to `top` from the slide's edge, before it
-    comes within `GAP` of an obstacle over its width."""
-    limit = top
-    for o in obstacles:
-        if o.x >= box.x + box.w or box.x >= o.x + o.w:
-            continue  # beside the box, not above it
-        if o.y + o.h <= box.y + GAP // 2:
-            limit = max(limit, o.y + o.h + GAP)
-        elif o.y < box.y:
-            return 0  # overlapping the box's top already
-    return max(0, box.y - limit)
-
-
 def _room(box: Rect, obstacles: list[Rect], top: int, bottom: int) -> Rect:
     """The column of `box` it may grow into, up and down: from `top` to `bottom` (EMU from
     the slide's top edge), stopped `GAP` short of what lies above or below it over its
-    width. What already overlaps the box (a band the designer put behind it) is not in
-    the way."""
+    width. An obstacle across one of its edges stops it growing that way; one behind the
+    whole box (a band the designer put under it) is not in the way."""
     upper, lower = min(top, box.y), max(bottom, box.y + box.h)
+    first, last = box.y, box.y + box.h
     for o in obstacles:
         if o.x >= box.x + box.w or box.x >= o.x + o.w:
-            continue
-        if o.y >= box.y + box.h:
+            continue  # beside the box
+        if o.y >= last - GAP // 2:
             lower = min(lower, o.y - GAP)
-        elif o.y + o.h <= box.y:
+        elif o.y + o.h <= first + GAP // 2:
             upper = max(upper, o.y + o.h + GAP)
+        elif not (o.y <= first and o.y + o.h >= last):
+            if o.y < first:
+                upper = first
+            if o.y + o.h > last:
+                lower = last
     upper, lower = min(upper, box.y), max(lower, box.y + box.h)
     return Rect(box.x, upper, box.w, lower - upper)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .backdrop import Backdrop, Drawn, render_backdrop
+from .backdrop import Backdrop, Drawn, render_backdrop, xfrm_rect
 from .drawingml import A, ColorContext, Fill, P, color_map, first_color, rgb_hex, scheme_colors
 from .geometry import Rect
 from .safety import unsafe_template
@@ -510,15 +510,7 @@ def _placeholders(layout):
 
 def _sp_rect(sp) -> Rect | None:
     xfrm = sp.find(f"{P}spPr/{A}xfrm")
-    if xfrm is None:
-        return None
-    off, ext = xfrm.find(f"{A}off"), xfrm.find(f"{A}ext")
-    if off is None or ext is None:
-        return None
-    try:
-        return Rect(int(off.get("x")), int(off.get("y")), int(ext.get("cx")), int(ext.get("cy")))
-    except (TypeError, ValueError):
-        return None
+    return xfrm_rect(xfrm) if xfrm is not None else None
 
 
 def _text(sp) -> str:
