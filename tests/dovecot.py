@@ -12,13 +12,14 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from smtpserver import free_port, wait_listening
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
@@ -49,12 +50,6 @@ class Dovecot:
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def dovecot(cert_pem: Path, key_pem: Path, user: str, password: str) -> Iterator[Dovecot]:
     tmp = Path(tempfile.mkdtemp(prefix="deckgen-dovecot-"))
@@ -67,7 +62,7 @@ def dovecot(cert_pem: Path, key_pem: Path, user: str, password: str) -> Iterator
     for path in (tmp / "mail", home, maildir, *(maildir / s for s in ("cur", "new", "tmp"))):
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
     (tmp / "passwd").write_text(f"{user}:{{PLAIN}}{password}\n", encoding="utf-8")
-    tls_port, starttls_port = _free_port(), _free_port()
+    tls_port, starttls_port = free_port(), free_port()
     config = tmp / "dovecot.conf"
     config.write_text(
         f"""
@@ -124,8 +119,8 @@ service imap-login {{
         shutil.rmtree(tmp, ignore_errors=True)
         raise RuntimeError(f"dovecot did not start: {said}{log}")
     try:
-        _wait(tls_port)
-        _wait(starttls_port)
+        wait_listening(tls_port, "dovecot")
+        wait_listening(starttls_port, "dovecot")
         yield Dovecot(tls_port, starttls_port, user, password, maildir, config)
     finally:
         subprocess.run([DOVEADM, "-c", str(config), "stop"], capture_output=True)
@@ -133,13 +128,3 @@ service imap-login {{
         while (tmp / "run" / "master.pid").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _wait(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"dovecot did not listen on 127.0.0.1:{port}")

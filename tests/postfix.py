@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from smtpserver import wait_listening
+
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
 MASTER_CF = Path("/etc/postfix/master.cf")
 
@@ -133,24 +135,12 @@ def postfix(
         shutil.rmtree(tmp, ignore_errors=True)
         raise RuntimeError(f"postfix start failed: {started.stderr}{started.stdout}{log}")
     try:
-        _wait_listening(port)
+        wait_listening(port, "postfix")
         yield instance
     finally:
         instance.postfix("stop")
         _wait_stopped(queue)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _wait_listening(port: int, timeout: float = 20.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"postfix did not listen on 127.0.0.1:{port}")
 
 
 def _wait_stopped(queue: Path, timeout: float = 10.0) -> None:

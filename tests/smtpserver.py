@@ -49,6 +49,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_listening(port: int, server: str, timeout: float = 20.0) -> None:
+    """Return once something accepts connections on 127.0.0.1:`port` (a server the tests
+    started: Dovecot, Postfix), else raise naming `server`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{server} did not listen on 127.0.0.1:{port}")
+
+
 @dataclass
 class Mailbox:
     messages: list[tuple[str, bytes]] = field(default_factory=list)  # (recipient, data)
